@@ -1,0 +1,40 @@
+"""Kuźnia: a self-hosted machine-learning workspace.
+
+The public API is what this module exports (a test guards the list)::
+
+    from kuznia import Workspace, Experiment, Run
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Workspace": "kuznia.sdk.workspace",
+    "Experiment": "kuznia.sdk.experiment",
+    "Run": "kuznia.sdk.run",
+    "ViewType": "kuznia.entities.experiments",
+    "RunStatus": "kuznia.entities.runs",
+}
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # for type checkers and IDEs; the names load lazily below
+    from kuznia.entities.experiments import ViewType  # noqa: F401
+    from kuznia.entities.runs import RunStatus  # noqa: F401
+    from kuznia.sdk.experiment import Experiment  # noqa: F401
+    from kuznia.sdk.run import Run  # noqa: F401
+    from kuznia.sdk.workspace import Workspace  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use so that `kuznia --help` does not load the whole SDK.
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kuznia' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,245 @@
+"""The HTTP backend: the REST API of ``kuznia server``, spoken with the same entities."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any, BinaryIO, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from kuznia.blobs.store import CHUNK_SIZE
+from kuznia.entities.common import check_name, check_run_id
+from kuznia.entities.experiments import (
+    Experiment,
+    ExperimentCreate,
+    ExperimentList,
+    ExperimentQuery,
+    ExperimentUpdate,
+)
+from kuznia.entities.files import RunFile, RunFileList
+from kuznia.entities.metrics import (
+    MetricBatch,
+    MetricHistory,
+    MetricHistoryQuery,
+    MetricRecord,
+    MetricRecordCreate,
+    MetricSummary,
+)
+from kuznia.entities.paths import check_relative_path
+from kuznia.entities.runs import (
+    PropertiesUpdate,
+    Run,
+    RunCreate,
+    RunList,
+    RunQuery,
+    RunUpdate,
+    TagsUpdate,
+)
+from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
+from kuznia.errors import ConnectionFailed, KuzniaError, error_from_dict
+
+M = TypeVar("M", bound=BaseModel)
+_RUNS = TypeAdapter(list[Run])
+_SUMMARIES = TypeAdapter(list[MetricSummary])
+_RECORDS = TypeAdapter(list[MetricRecord])
+API = "/api/v1"
+
+
+def _seg(value: str) -> str:
+    """One URL path segment, fully escaped."""
+    return quote(value, safe="")
+
+
+class HttpBackend:
+    """Talks to a Kuźnia server. ``token`` (or ``KUZNIA_TOKEN``) is sent as a bearer token."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.location = {"server": self.url}
+        token = token or os.environ.get("KUZNIA_TOKEN")
+        headers = {"User-Agent": "kuznia-sdk"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.client = httpx.Client(
+            base_url=self.url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            transport=transport or httpx.HTTPTransport(retries=3),
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    # plumbing ----------------------------------------------------------------
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        body = kwargs.pop("model", None)
+        if body is not None:
+            kwargs["content"] = body.model_dump_json(exclude_unset=True)
+            kwargs.setdefault("headers", {})["Content-Type"] = "application/json"
+        try:
+            response = self.client.request(method, API + path, **kwargs)
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(
+                f"cannot reach the Kuźnia server at {self.url} ({exc.__class__.__name__}); "
+                "is `kuznia server` running?"
+            ) from exc
+        if response.status_code >= 400:
+            raise _error(response)
+        return response
+
+    def _get(self, path: str, model: type[M], **kwargs: Any) -> M:
+        return model.model_validate_json(self._send("GET", path, **kwargs).content)
+
+    def _call(self, method: str, path: str, model: type[M], body: BaseModel | None = None, **kwargs: Any) -> M:
+        return model.model_validate_json(self._send(method, path, model=body, **kwargs).content)
+
+    @staticmethod
+    def _ws(workspace: str) -> str:
+        return f"/workspaces/{_seg(check_name('workspace name', workspace, 63))}"
+
+    def _run(self, workspace: str, run_id: str) -> str:
+        # Checked here as the service checks it: an id like '../x' must not reach another route.
+        return f"{self._ws(workspace)}/runs/{_seg(check_run_id(run_id))}"
+
+    # workspaces --------------------------------------------------------------
+    def create_workspace(self, data: WorkspaceCreate) -> Workspace:
+        return self._call("POST", "/workspaces", Workspace, data)
+
+    def get_workspace(self, name: str) -> Workspace:
+        return self._get(self._ws(name), Workspace)
+
+    def list_workspaces(self, page_token: str | None = None, max_results: int = 100) -> WorkspaceList:
+        params: dict[str, Any] = {"max_results": max_results}
+        if page_token:
+            params["page_token"] = page_token
+        return self._get("/workspaces", WorkspaceList, params=params)
+
+    # experiments -------------------------------------------------------------
+    def ensure_experiment(self, workspace: str, data: ExperimentCreate) -> Experiment:
+        return self._call("POST", f"{self._ws(workspace)}/experiments", Experiment, data)
+
+    def get_experiment(self, workspace: str, name: str) -> Experiment:
+        return self._get(f"{self._ws(workspace)}/experiments/{_seg(check_name('experiment name', name))}", Experiment)
+
+    def list_experiments(self, workspace: str, query: ExperimentQuery) -> ExperimentList:
+        params = query.model_dump(exclude_none=True, mode="json")
+        return self._get(f"{self._ws(workspace)}/experiments", ExperimentList, params=params)
+
+    def update_experiment(self, workspace: str, name: str, data: ExperimentUpdate) -> Experiment:
+        return self._call("PATCH", f"{self._ws(workspace)}/experiments/{_seg(check_name('experiment name', name))}", Experiment, data)
+
+    # runs --------------------------------------------------------------------
+    def create_run(self, workspace: str, data: RunCreate) -> Run:
+        return self._call("POST", f"{self._ws(workspace)}/runs", Run, data)
+
+    def get_run(self, workspace: str, run_id: str) -> Run:
+        return self._get(self._run(workspace, run_id), Run)
+
+    def update_run(self, workspace: str, run_id: str, data: RunUpdate) -> Run:
+        return self._call("PATCH", self._run(workspace, run_id), Run, data)
+
+    def cancel_run(self, workspace: str, run_id: str) -> Run:
+        return self._call("POST", f"{self._run(workspace, run_id)}/cancel", Run)
+
+    def update_tags(self, workspace: str, run_id: str, data: TagsUpdate) -> Run:
+        return self._call("PATCH", f"{self._run(workspace, run_id)}/tags", Run, data)
+
+    def add_properties(self, workspace: str, run_id: str, data: PropertiesUpdate) -> Run:
+        return self._call("POST", f"{self._run(workspace, run_id)}/properties", Run, data)
+
+    def list_runs(self, workspace: str, query: RunQuery) -> RunList:
+        return self._call("POST", f"{self._ws(workspace)}/runs/search", RunList, query)
+
+    def get_children(self, workspace: str, run_id: str, recursive: bool = False) -> list[Run]:
+        response = self._send(
+            "GET", f"{self._run(workspace, run_id)}/children", params={"recursive": recursive}
+        )
+        return _RUNS.validate_json(response.content)
+
+    # metrics -----------------------------------------------------------------
+    def log_metrics(self, workspace: str, run_id: str, batch: MetricBatch) -> int:
+        response = self._send("POST", f"{self._run(workspace, run_id)}/metrics", model=batch)
+        return int(response.json()["stored"])
+
+    def log_record(self, workspace: str, run_id: str, record: MetricRecordCreate) -> None:
+        self._send("POST", f"{self._run(workspace, run_id)}/metric-records", model=record)
+
+    def get_metric_summaries(self, workspace: str, run_id: str) -> list[MetricSummary]:
+        response = self._send("GET", f"{self._run(workspace, run_id)}/metrics")
+        return _SUMMARIES.validate_json(response.content)
+
+    def get_metric_history(self, workspace: str, run_id: str, query: MetricHistoryQuery) -> MetricHistory:
+        params = query.model_dump(exclude_none=True)
+        return self._get(f"{self._run(workspace, run_id)}/metrics/history", MetricHistory, params=params)
+
+    def get_metric_records(self, workspace: str, run_id: str, name: str | None = None) -> list[MetricRecord]:
+        params = {"name": name} if name is not None else {}
+        response = self._send("GET", f"{self._run(workspace, run_id)}/metric-records", params=params)
+        return _RECORDS.validate_json(response.content)
+
+    # files -------------------------------------------------------------------
+    def _file_url(self, workspace: str, run_id: str, path: str) -> str:
+        check_relative_path(path, "file name")
+        return f"{self._run(workspace, run_id)}/files/" + quote(path, safe="/")
+
+    def upload_file(
+        self, workspace: str, run_id: str, path: str, source: BinaryIO, overwrite: bool = False
+    ) -> RunFile:
+        url = self._file_url(workspace, run_id, path)
+        chunks = iter(lambda: source.read(CHUNK_SIZE), b"")
+        response = self._send(
+            "PUT",
+            url,
+            content=chunks,
+            params={"overwrite": overwrite},
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        return RunFile.model_validate_json(response.content)
+
+    def list_files(
+        self, workspace: str, run_id: str, prefix: str = "", page_token: str | None = None,
+        max_results: int = 1000,
+    ) -> RunFileList:
+        params: dict[str, Any] = {"prefix": prefix, "max_results": max_results}
+        if page_token:
+            params["page_token"] = page_token
+        return self._get(f"{self._run(workspace, run_id)}/files", RunFileList, params=params)
+
+    def download_file(self, workspace: str, run_id: str, path: str, destination: BinaryIO) -> RunFile:
+        url = API + self._file_url(workspace, run_id, path)
+        try:
+            with self.client.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error(response)
+                record = RunFile(
+                    path=path,
+                    digest=response.headers["ETag"].strip('"'),
+                    size=int(response.headers["X-Kuznia-Size"]),
+                    created_at=datetime.fromisoformat(response.headers["X-Kuznia-Created-At"]),
+                )
+                for chunk in response.iter_bytes(CHUNK_SIZE):
+                    destination.write(chunk)
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(f"download from {self.url} failed: {exc}") from exc
+        return record
+
+
+def _error(response: httpx.Response) -> KuzniaError:
+    try:
+        body = response.json()["error"]
+        return error_from_dict(body)
+    except (ValueError, KeyError, TypeError):
+        text = response.text[:200].strip()
+        return error_from_dict(
+            {"code": "InternalError", "message": f"server answered {response.status_code}: {text}"}
+        )

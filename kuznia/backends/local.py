@@ -1,0 +1,164 @@
+"""The in-process backend: the services of an embedded (or server-side) store, called directly."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+from kuznia.blobs.store import CHUNK_SIZE
+from kuznia.entities.experiments import (
+    Experiment,
+    ExperimentCreate,
+    ExperimentList,
+    ExperimentQuery,
+    ExperimentUpdate,
+)
+from kuznia.entities.files import RunFile, RunFileList
+from kuznia.entities.metrics import (
+    MetricBatch,
+    MetricHistory,
+    MetricHistoryQuery,
+    MetricRecord,
+    MetricRecordCreate,
+    MetricSummary,
+)
+from kuznia.entities.runs import (
+    PropertiesUpdate,
+    Run,
+    RunCreate,
+    RunList,
+    RunQuery,
+    RunUpdate,
+    TagsUpdate,
+)
+from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
+from kuznia.services import experiments, files, metrics, runs, workspaces
+from kuznia.services.scope import Scope
+from kuznia.services.stores import Stores, open_embedded
+
+
+class LocalBackend:
+    """Calls the services in this process. Workspaces are looked up once and cached."""
+
+    def __init__(self, stores: Stores, location: dict[str, str] | None = None) -> None:
+        self.stores = stores
+        self.location = location or {}
+        self._scopes: dict[str, Scope] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def embedded(cls, path: str | Path, create: bool = False) -> LocalBackend:
+        folder = str(Path(path).expanduser().resolve())
+        return cls(_shared_stores(folder, create), {"path": folder})
+
+    def close(self) -> None:
+        """Stores are shared by every backend on the same folder and live as long as the process."""
+
+    def _scope(self, workspace: str) -> Scope:
+        scope = self._scopes.get(workspace)
+        if scope is None:
+            scope = workspaces.open_scope(self.stores, workspace)
+            with self._lock:
+                self._scopes[workspace] = scope
+        return scope
+
+    # workspaces
+    def create_workspace(self, data: WorkspaceCreate) -> Workspace:
+        return workspaces.create_workspace(self.stores, data)
+
+    def get_workspace(self, name: str) -> Workspace:
+        return workspaces.get_workspace(self.stores, name)
+
+    def list_workspaces(self, page_token: str | None = None, max_results: int = 100) -> WorkspaceList:
+        return workspaces.list_workspaces(self.stores, page_token, max_results)
+
+    # experiments
+    def ensure_experiment(self, workspace: str, data: ExperimentCreate) -> Experiment:
+        return experiments.ensure_experiment(self._scope(workspace), data)
+
+    def get_experiment(self, workspace: str, name: str) -> Experiment:
+        return experiments.get_experiment(self._scope(workspace), name)
+
+    def list_experiments(self, workspace: str, query: ExperimentQuery) -> ExperimentList:
+        return experiments.list_experiments(self._scope(workspace), query)
+
+    def update_experiment(self, workspace: str, name: str, data: ExperimentUpdate) -> Experiment:
+        return experiments.update_experiment(self._scope(workspace), name, data)
+
+    # runs
+    def create_run(self, workspace: str, data: RunCreate) -> Run:
+        return runs.create_run(self._scope(workspace), data)
+
+    def get_run(self, workspace: str, run_id: str) -> Run:
+        return runs.get_run(self._scope(workspace), run_id)
+
+    def update_run(self, workspace: str, run_id: str, data: RunUpdate) -> Run:
+        return runs.update_run(self._scope(workspace), run_id, data)
+
+    def cancel_run(self, workspace: str, run_id: str) -> Run:
+        return runs.cancel_run(self._scope(workspace), run_id)
+
+    def update_tags(self, workspace: str, run_id: str, data: TagsUpdate) -> Run:
+        return runs.update_tags(self._scope(workspace), run_id, data)
+
+    def add_properties(self, workspace: str, run_id: str, data: PropertiesUpdate) -> Run:
+        return runs.add_properties(self._scope(workspace), run_id, data)
+
+    def list_runs(self, workspace: str, query: RunQuery) -> RunList:
+        return runs.list_runs(self._scope(workspace), query)
+
+    def get_children(self, workspace: str, run_id: str, recursive: bool = False) -> list[Run]:
+        return runs.get_children(self._scope(workspace), run_id, recursive)
+
+    # metrics
+    def log_metrics(self, workspace: str, run_id: str, batch: MetricBatch) -> int:
+        return metrics.log_metrics(self._scope(workspace), run_id, batch)
+
+    def log_record(self, workspace: str, run_id: str, record: MetricRecordCreate) -> None:
+        metrics.log_record(self._scope(workspace), run_id, record)
+
+    def get_metric_summaries(self, workspace: str, run_id: str) -> list[MetricSummary]:
+        return metrics.get_metric_summaries(self._scope(workspace), run_id)
+
+    def get_metric_history(self, workspace: str, run_id: str, query: MetricHistoryQuery) -> MetricHistory:
+        return metrics.get_metric_history(self._scope(workspace), run_id, query)
+
+    def get_metric_records(self, workspace: str, run_id: str, name: str | None = None) -> list[MetricRecord]:
+        return metrics.get_metric_records(self._scope(workspace), run_id, name)
+
+    # files
+    def upload_file(
+        self, workspace: str, run_id: str, path: str, source: BinaryIO, overwrite: bool = False
+    ) -> RunFile:
+        chunks = iter(lambda: source.read(CHUNK_SIZE), b"")
+        return files.upload_file(self._scope(workspace), run_id, path, chunks, overwrite)
+
+    def list_files(
+        self, workspace: str, run_id: str, prefix: str = "", page_token: str | None = None,
+        max_results: int = 1000,
+    ) -> RunFileList:
+        return files.list_files(self._scope(workspace), run_id, prefix, page_token, max_results)
+
+    def download_file(self, workspace: str, run_id: str, path: str, destination: BinaryIO) -> RunFile:
+        record, chunks = files.open_file(self._scope(workspace), run_id, path)
+        for chunk in chunks:
+            destination.write(chunk)
+        return record
+
+
+@lru_cache(maxsize=64)
+def _open_cached(folder: str) -> Stores:
+    return open_embedded(folder, create=False)
+
+
+_create_lock = threading.Lock()
+
+
+def _shared_stores(folder: str, create: bool) -> Stores:
+    """One Stores (engine, blob store) per embedded folder per process."""
+    if create:
+        with _create_lock:
+            open_embedded(folder, create=True).close()
+    return _open_cached(folder)

@@ -1,0 +1,5 @@
+"""Content-addressed blob storage over fsspec."""
+
+from kuznia.blobs.store import BlobStore
+
+__all__ = ["BlobStore"]

@@ -1,0 +1,117 @@
+"""A content-addressed store: every blob is named by the SHA-256 of its bytes.
+
+Blobs are written once: to a temporary name first, then renamed into place
+(or put as one object on object stores), so a reader never sees half a blob and
+a crash leaves at most an orphan temp file. Equal content is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from kuznia.errors import InvalidInput, NotFound
+
+CHUNK_SIZE = 1024 * 1024
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_digest(digest: str) -> str:
+    if not isinstance(digest, str) or not _DIGEST.match(digest):
+        raise InvalidInput(f"digest {str(digest)[:80]!r} is not a lowercase SHA-256 hex string")
+    return digest
+
+
+class BlobStore:
+    """Blobs under ``url``: a local folder or any fsspec URL (s3://, gs://, abfs://, memory://)."""
+
+    def __init__(self, url: str | os.PathLike[str]) -> None:
+        self.url = str(url)
+        self.fs, root = fsspec.core.url_to_fs(self.url)
+        self.root = root.rstrip("/")
+        self.is_local = isinstance(self.fs, LocalFileSystem)
+        if self.is_local:
+            Path(self.root, "tmp").mkdir(parents=True, exist_ok=True)
+
+    def _path(self, digest: str) -> str:
+        check_digest(digest)
+        return f"{self.root}/sha256/{digest[:2]}/{digest[2:4]}/{digest}"
+
+    def exists(self, digest: str) -> bool:
+        return bool(self.fs.exists(self._path(digest)))
+
+    def put_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
+        """Store the bytes of ``chunks``; return (digest, size). Never holds the whole blob in memory."""
+        hasher = hashlib.sha256()
+        size = 0
+        tmp_dir = Path(self.root, "tmp") if self.is_local else Path(tempfile.gettempdir())
+        tmp = tmp_dir / f"upload-{uuid.uuid4().hex}"
+        try:
+            with open(tmp, "wb") as out:
+                for chunk in chunks:
+                    if not chunk:
+                        continue
+                    hasher.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+            digest = hasher.hexdigest()
+            self._commit(tmp, digest)
+            return digest, size
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def put_bytes(self, data: bytes) -> tuple[str, int]:
+        return self.put_stream([data])
+
+    def put_file(self, path: str | os.PathLike[str]) -> tuple[str, int]:
+        with open(path, "rb") as handle:
+            return self.put_stream(iter(lambda: handle.read(CHUNK_SIZE), b""))
+
+    def _commit(self, tmp: Path, digest: str) -> None:
+        final = self._path(digest)
+        if self.fs.exists(final):
+            return
+        if self.is_local:
+            Path(final).parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, final)
+        else:
+            self.fs.put_file(str(tmp), final)
+
+    def open(self, digest: str) -> BinaryIO:
+        path = self._path(digest)
+        try:
+            return self.fs.open(path, "rb")
+        except FileNotFoundError:
+            raise NotFound(f"blob {digest} is missing from the store") from None
+
+    def iter_bytes(self, digest: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        with self.open(digest) as handle:
+            while block := handle.read(chunk_size):
+                yield block
+
+    def read_bytes(self, digest: str) -> bytes:
+        with self.open(digest) as handle:
+            return handle.read()
+
+    def copy_to(self, digest: str, destination: str | os.PathLike[str]) -> None:
+        """Write the blob to a local file, atomically."""
+        dest = Path(destination)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
+        try:
+            with open(tmp, "wb") as out:
+                for block in self.iter_bytes(digest):
+                    out.write(block)
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""The ``kuznia`` command: one module per command group, calling the SDK only."""

@@ -1,0 +1,3 @@
+from kuznia.cli.main import main
+
+main()

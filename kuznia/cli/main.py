@@ -1,0 +1,34 @@
+"""Entry point of the ``kuznia`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from kuznia.cli import experiment, run, server, workspace
+
+app = typer.Typer(
+    name="kuznia",
+    help="Kuźnia — a self-hosted machine-learning workspace.\n\n"
+    "Start with `kuznia workspace create NAME`, then log runs from Python "
+    "(`from kuznia import Workspace, Experiment`) and look at them with `kuznia run list`.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(workspace.app, name="workspace")
+app.add_typer(experiment.app, name="experiment")
+app.add_typer(run.app, name="run")
+app.command("server")(server.serve)
+app.add_typer(server.db_app, name="db")
+
+
+@app.command()
+def version() -> None:
+    """Print the Kuźnia version."""
+    from kuznia import __version__
+
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,78 @@
+"""kuznia server | db upgrade"""
+
+from __future__ import annotations
+
+import typer
+
+from kuznia.cli.output import console, err_console, errors_as_messages
+
+db_app = typer.Typer(help="Database schema of a server.", no_args_is_help=True)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to bind; keep 127.0.0.1 unless a TLS proxy is in front."),
+    port: int = typer.Option(8765, help="Port to listen on."),
+    database_url: str = typer.Option(None, "--database-url", envvar="KUZNIA_DATABASE_URL",
+                                     help="e.g. postgresql+psycopg://user@host/db (default: SQLite in ~/.kuznia/server)."),
+    storage_url: str = typer.Option(None, "--storage-url", envvar="KUZNIA_STORAGE_URL",
+                                    help="Folder or fsspec URL for files (default: ~/.kuznia/server/blobs)."),
+    path: str = typer.Option(None, "--path", help="Serve an embedded workspace folder instead."),
+    workers: int = typer.Option(1, help="Worker processes."),
+    log_level: str = typer.Option("warning", help="uvicorn log level."),
+) -> None:
+    """Run the REST API server.
+
+    Example: kuznia server --port 8765 --database-url postgresql+psycopg://localhost/kuznia
+    """
+    import os
+    from pathlib import Path
+
+    import uvicorn
+
+    if path is not None:
+        folder = Path(path).expanduser().resolve()
+        database_url = f"sqlite:///{folder / 'kuznia.db'}"
+        storage_url = str(folder / "blobs")
+        os.environ["KUZNIA_SECRET_KEY_FILE"] = str(folder / "secret.key")
+        if not (folder / "kuznia.db").is_file():
+            err_console.print(f"[red]error:[/] no workspace store at {folder}")
+            raise typer.Exit(1)
+    if database_url:
+        os.environ["KUZNIA_DATABASE_URL"] = database_url
+    if storage_url:
+        os.environ["KUZNIA_STORAGE_URL"] = storage_url
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err_console.print(
+            f"[bold yellow]warning:[/] listening on {host} without TLS; put a TLS proxy in front "
+            "before exposing this server beyond this machine."
+        )
+    console.print(f"Kuźnia server on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "kuznia.server.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
+
+
+@db_app.command()
+def upgrade(
+    database_url: str = typer.Option(None, "--database-url", envvar="KUZNIA_DATABASE_URL",
+                                     help="Database to migrate (default: SQLite in ~/.kuznia/server)."),
+) -> None:
+    """Migrate a server database to the latest schema (safe to run twice)."""
+    from kuznia.settings import server_database_url
+    from kuznia.store.database import SCHEMA_REVISION, Database
+
+    url = database_url or server_database_url()
+    with errors_as_messages():
+        if url.startswith("sqlite:///"):
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        db = Database(url)
+        before = db.revision()
+        db.migrate()
+    console.print(f"Database at revision {SCHEMA_REVISION} (was {before or 'empty'}).")

@@ -1,0 +1,1 @@
+"""pydantic models of every resource: the one contract of store, API, client and SDK."""

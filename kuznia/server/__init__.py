@@ -1,0 +1,1 @@
+"""The REST API of ``kuznia server`` (FastAPI): thin routers over the services."""

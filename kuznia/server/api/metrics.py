@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from kuznia.entities.common import parse
+from kuznia.entities.metrics import (
+    MAX_HISTORY_POINTS,
+    MetricBatch,
+    MetricHistory,
+    MetricHistoryQuery,
+    MetricRecord,
+    MetricRecordCreate,
+    MetricSummary,
+)
+from kuznia.server.deps import RunIdPath, ScopeDep
+from kuznia.server.responses import json_response
+from kuznia.services import metrics
+
+router = APIRouter(prefix="/workspaces/{workspace}/runs/{run_id}", tags=["metrics"])
+
+
+@router.post("/metrics")
+def log_metrics(run_id: RunIdPath, batch: MetricBatch, scope: ScopeDep) -> dict[str, int]:
+    """Append a batch of scalar points (NaN and Infinity allowed as JSON constants)."""
+    return {"stored": metrics.log_metrics(scope, run_id, batch)}
+
+
+@router.get("/metrics", response_model=list[MetricSummary])
+def get_metric_summaries(run_id: RunIdPath, scope: ScopeDep) -> Response:
+    """One summary per metric: count, latest point, min and max."""
+    return json_response(metrics.get_metric_summaries(scope, run_id), item_type=MetricSummary)
+
+
+@router.get("/metrics/history", response_model=MetricHistory)
+def get_metric_history(
+    run_id: RunIdPath,
+    scope: ScopeDep,
+    name: Annotated[str, Query(max_length=255)],
+    start_step: int | None = None,
+    end_step: int | None = None,
+    max_points: Annotated[int | None, Query(ge=2, le=MAX_HISTORY_POINTS)] = None,
+) -> Response:
+    """Points of one metric in step order; ``max_points`` downsamples keeping bucket min/max."""
+    query = parse(
+        MetricHistoryQuery,
+        {"name": name, "start_step": start_step, "end_step": end_step, "max_points": max_points},
+    )
+    return json_response(metrics.get_metric_history(scope, run_id, query))
+
+
+@router.post("/metric-records", status_code=201)
+def log_record(run_id: RunIdPath, record: MetricRecordCreate, scope: ScopeDep) -> dict[str, bool]:
+    """Store a table, a row or an image reference under a metric name."""
+    metrics.log_record(scope, run_id, record)
+    return {"stored": True}
+
+
+@router.get("/metric-records", response_model=list[MetricRecord])
+def get_metric_records(
+    run_id: RunIdPath, scope: ScopeDep, name: Annotated[str | None, Query(max_length=255)] = None
+) -> Response:
+    """Tables, rows and image references, in the order they were logged."""
+    return json_response(metrics.get_metric_records(scope, run_id, name), item_type=MetricRecord)

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from kuznia.entities.common import parse
+from kuznia.entities.runs import (
+    PropertiesUpdate,
+    Run,
+    RunCreate,
+    RunList,
+    RunQuery,
+    RunStatus,
+    RunUpdate,
+    TagsUpdate,
+)
+from kuznia.server.deps import RunIdPath, ScopeDep
+from kuznia.server.responses import json_response
+from kuznia.services import runs
+
+router = APIRouter(prefix="/workspaces/{workspace}/runs", tags=["runs"])
+
+
+@router.post("", response_model=Run, status_code=201)
+def create_run(data: RunCreate, scope: ScopeDep) -> Response:
+    """Start a run; its experiment is created on first use."""
+    return json_response(runs.create_run(scope, data), 201)
+
+
+@router.get("", response_model=RunList)
+def list_runs(
+    scope: ScopeDep,
+    experiment_name: Annotated[str | None, Query(max_length=255)] = None,
+    filter: Annotated[str | None, Query(max_length=10_000)] = None,
+    order_by: Annotated[list[str] | None, Query(max_length=10)] = None,
+    status: Annotated[list[RunStatus] | None, Query(max_length=20)] = None,
+    include_children: bool = False,
+    max_results: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    page_token: Annotated[str | None, Query(max_length=1000)] = None,
+) -> Response:
+    """List runs, newest first; ``filter`` uses the filter language (see the README)."""
+    query = parse(
+        RunQuery,
+        {
+            "experiment_name": experiment_name,
+            "filter": filter,
+            "order_by": order_by or [],
+            "statuses": status or [],
+            "include_children": include_children,
+            "max_results": max_results,
+            "page_token": page_token,
+        },
+    )
+    return json_response(runs.list_runs(scope, query))
+
+
+@router.post("/search", response_model=RunList)
+def search_runs(query: RunQuery, scope: ScopeDep) -> Response:
+    """List runs with every option of RunQuery (tags and properties as maps)."""
+    return json_response(runs.list_runs(scope, query))
+
+
+@router.get("/{run_id}", response_model=Run)
+def get_run(run_id: RunIdPath, scope: ScopeDep) -> Response:
+    """Get one run with its tags, properties and latest metric values."""
+    return json_response(runs.get_run(scope, run_id))
+
+
+@router.patch("/{run_id}", response_model=Run)
+def update_run(run_id: RunIdPath, data: RunUpdate, scope: ScopeDep) -> Response:
+    """Change display name, description, status (legal transitions only) or error details."""
+    return json_response(runs.update_run(scope, run_id, data))
+
+
+@router.post("/{run_id}/cancel", response_model=Run)
+def cancel_run(run_id: RunIdPath, scope: ScopeDep) -> Response:
+    """Cancel a live run."""
+    return json_response(runs.cancel_run(scope, run_id))
+
+
+@router.patch("/{run_id}/tags", response_model=Run)
+def update_tags(run_id: RunIdPath, data: TagsUpdate, scope: ScopeDep) -> Response:
+    """Set and remove tags."""
+    return json_response(runs.update_tags(scope, run_id, data))
+
+
+@router.post("/{run_id}/properties", response_model=Run)
+def add_properties(run_id: RunIdPath, data: PropertiesUpdate, scope: ScopeDep) -> Response:
+    """Add write-once properties (changing one is a Conflict)."""
+    return json_response(runs.add_properties(scope, run_id, data))
+
+
+@router.get("/{run_id}/children", response_model=list[Run])
+def get_children(run_id: RunIdPath, scope: ScopeDep, recursive: bool = False) -> Response:
+    """Child runs, or all descendants with ``recursive=true``."""
+    return json_response(runs.get_children(scope, run_id, recursive), item_type=Run)

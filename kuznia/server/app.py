@@ -1,0 +1,56 @@
+"""The FastAPI application of ``kuznia server``."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from kuznia import __version__
+from kuznia.server.api import experiments, files, metrics, runs, workspaces
+from kuznia.server.errors import install_error_handlers
+from kuznia.server.limits import BodyLimitMiddleware
+from kuznia.server.settings import ServerSettings
+from kuznia.services.stores import Stores, open_server
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(stores: Stores | None = None, settings: ServerSettings | None = None) -> FastAPI:
+    """Build the app over ``stores`` (or the stores named by ``settings`` / the environment)."""
+    settings = settings or ServerSettings()
+    if stores is None:
+        stores = open_server(settings.database_url, settings.storage_url, settings.key_file)
+        stores.db.migrate()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):  # noqa: ANN202
+        yield
+
+    app = FastAPI(
+        title="Kuźnia",
+        version=__version__,
+        description="REST API of a Kuźnia server: workspaces, experiments, runs, metrics and files.",
+        lifespan=lifespan,
+    )
+    app.state.stores = stores
+    app.state.settings = settings
+    app.state.scopes = {}
+    install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware, max_body=settings.max_body_bytes, max_file=settings.max_file_bytes
+    )
+
+    @app.get("/health", tags=["server"])
+    def health() -> dict[str, str]:
+        """Liveness: answers without authentication."""
+        return {"status": "ok", "version": __version__}
+
+    for module in (workspaces, experiments, runs, metrics, files):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory``: settings from ``KUZNIA_*`` environment variables."""
+    return create_app()

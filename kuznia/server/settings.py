@@ -1,0 +1,17 @@
+"""Server settings, read from the environment (``KUZNIA_*``) or given by the CLI."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from kuznia import settings
+
+
+@dataclass
+class ServerSettings:
+    database_url: str = field(default_factory=settings.server_database_url)
+    storage_url: str = field(default_factory=settings.server_storage_url)
+    key_file: str = field(default_factory=settings.server_key_file)
+    max_body_bytes: int = int(os.environ.get("KUZNIA_MAX_BODY_BYTES", 64 * 1024 * 1024))
+    max_file_bytes: int = int(os.environ.get("KUZNIA_MAX_FILE_BYTES", 5 * 1024 * 1024 * 1024))

@@ -1,0 +1,1 @@
+"""The workspace's operations, one module per resource. Never imports FastAPI."""

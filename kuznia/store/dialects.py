@@ -1,0 +1,40 @@
+"""The few places where SQLite and PostgreSQL need different SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def _insert(conn: Connection, table: Table):  # noqa: ANN202
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]] | dict[str, Any]) -> int:
+    """Insert rows, skipping any whose primary or unique key already exists."""
+    if not rows:
+        return 0
+    stmt = _insert(conn, table).on_conflict_do_nothing()
+    return conn.execute(stmt, rows).rowcount
+
+
+def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str], update: list[str]) -> None:
+    """Insert rows, or update ``update`` columns where ``keys`` already exist."""
+    if not rows:
+        return
+    stmt = _insert(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={name: stmt.excluded[name] for name in update}
+    )
+    conn.execute(stmt, rows)
+
+
+def lock_rows(conn: Connection, stmt):  # noqa: ANN001, ANN201
+    """SELECT … FOR UPDATE on PostgreSQL; SQLite already holds the write lock (BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        return stmt.with_for_update()
+    return stmt

@@ -1,0 +1,147 @@
+"""The metadata schema. Alembic migrations in ``migrations/`` must match it (a test checks)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from kuznia.store.types import AutoId, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(63), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("archived_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_activity", UTCDateTime, nullable=True),
+    Column("run_count", Integer, nullable=False, default=0),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(300), primary_key=True),
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("experiment_id", String(36), ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("run_type", String(255), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("parent_run_id", String(300), ForeignKey("runs.id", ondelete="CASCADE"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("start_time", UTCDateTime, nullable=True),
+    Column("end_time", UTCDateTime, nullable=True),
+    Column("heartbeat_at", UTCDateTime, nullable=True),
+    Column("error", JSON, nullable=True),
+    UniqueConstraint("experiment_id", "number"),
+    Index(None, "workspace_id", "created_at"),
+    Index(None, "experiment_id", "created_at"),
+    Index(None, "parent_run_id"),
+    Index(None, "workspace_id", "status"),
+)
+
+
+def _key_value(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("run_id", String(300), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("value", Text, nullable=False),
+        Index(None, "key", "run_id"),
+    )
+
+
+run_tags = _key_value("run_tags")
+run_properties = _key_value("run_properties")
+
+metric_summaries = Table(
+    "metric_summaries",
+    metadata,
+    Column("run_id", String(300), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("last_value", Float, nullable=True),
+    Column("last_step", BigInteger, nullable=True),
+    Column("last_timestamp", Float, nullable=True),
+    Column("min_value", Float, nullable=True),
+    Column("max_value", Float, nullable=True),
+    Index(None, "name", "last_value"),
+)
+
+# Scalar points are stored in chunks: each row holds the packed steps, values
+# and timestamps of one metric from one batch. A flush of 10⁵ points is a
+# handful of rows, and a 10⁶-point history is read in a few hundred rows.
+metric_chunks = Table(
+    "metric_chunks",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("run_id", String(300), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("min_step", BigInteger, nullable=False),
+    Column("max_step", BigInteger, nullable=False),
+    Column("steps", LargeBinary, nullable=False),
+    Column("values", LargeBinary, nullable=False),
+    Column("timestamps", LargeBinary, nullable=False),
+    Index(None, "run_id", "name", "min_step"),
+)
+
+metric_records = Table(
+    "metric_records",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("run_id", String(300), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "run_id", "name"),
+)
+
+run_files = Table(
+    "run_files",
+    metadata,
+    Column("run_id", String(300), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("path", String(1024), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,156 @@
+"""Shared fixtures: real SQLite and PostgreSQL, a real HTTP server on 127.0.0.1.
+
+The contract suites take the ``ws`` fixture and so run four times:
+{in-process, HTTP} × {SQLite, PostgreSQL}. Every test gets its own workspace,
+so tests share databases without seeing each other's data. Each pytest-xdist
+worker creates its own PostgreSQL database and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import uvicorn
+
+from kuznia.backends.http import HttpBackend
+from kuznia.backends.local import LocalBackend
+from kuznia.sdk.workspace import Workspace
+from kuznia.server.app import create_app
+from kuznia.server.settings import ServerSettings
+from kuznia.services.stores import Stores, open_embedded, open_server
+
+POSTGRES_ADMIN = os.environ.get("KUZNIA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+DATABASES = ["sqlite", "postgresql"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the developer's ~/.kuznia; start each test in its own folder."""
+    monkeypatch.setenv("KUZNIA_HOME", str(tmp_path / "kuznia-home"))
+    for name in ("KUZNIA_WORKSPACE", "KUZNIA_PATH", "KUZNIA_SERVER", "KUZNIA_RUN_ID", "KUZNIA_TOKEN",
+                 "KUZNIA_TRACKING_URI", "KUZNIA_DATABASE_URL", "KUZNIA_STORAGE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"kuznia_test_{worker}_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:  # pragma: no cover - environment problem
+        pytest.fail(f"PostgreSQL is needed at {POSTGRES_ADMIN}: {exc}")
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_stores(kind: str, folder: Path, postgres_url: str) -> Stores:
+    if kind == "sqlite":
+        return open_embedded(folder / "store", create=True)
+    stores = open_server(postgres_url, str(folder / "blobs"), folder / "secret.key")
+    stores.db.migrate()
+    return stores
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+    kind = request.param
+    url = request.getfixturevalue("postgres_url") if kind == "postgresql" else ""
+    made = make_stores(kind, tmp_path_factory.mktemp(f"stores-{kind}"), url)
+    yield made
+    made.close()
+
+
+class ServerThread:
+    """uvicorn serving an app in a thread of the test process, on a free port of 127.0.0.1."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("test server did not start")
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server_settings() -> ServerSettings:
+    return ServerSettings(database_url="unused", storage_url="unused", key_file="unused",
+                          max_body_bytes=8 * 1024 * 1024, max_file_bytes=64 * 1024 * 1024)
+
+
+@pytest.fixture(scope="session")
+def server(stores: Stores, server_settings: ServerSettings) -> Iterator[ServerThread]:
+    with ServerThread(create_app(stores, server_settings)) as running:
+        yield running
+
+
+@pytest.fixture(params=["local", "http"])
+def backend(request: pytest.FixtureRequest, stores: Stores):  # noqa: ANN201
+    if request.param == "local":
+        yield LocalBackend(stores, {"path": "in-process"})
+        return
+    running: ServerThread = request.getfixturevalue("server")
+    client = HttpBackend(running.url)
+    yield client
+    client.close()
+
+
+def new_workspace(backend) -> Workspace:  # noqa: ANN001
+    from kuznia.entities.workspaces import WorkspaceCreate
+
+    entity = backend.create_workspace(WorkspaceCreate(name=f"ws-{uuid.uuid4().hex[:12]}"))
+    return Workspace._wrap(backend, entity)
+
+
+@pytest.fixture
+def ws(backend) -> Workspace:  # noqa: ANN001
+    """A fresh workspace on each of {in-process, HTTP} × {SQLite, PostgreSQL}."""
+    return new_workspace(backend)
+
+
+@pytest.fixture
+def api(stores: Stores, server: ServerThread) -> Iterator[httpx.Client]:
+    """A raw HTTP client of the test server, for API-level assertions."""
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def api_ws(api: httpx.Client) -> str:
+    name = f"ws-{uuid.uuid4().hex[:12]}"
+    assert api.post("/workspaces", json={"name": name}).status_code == 201
+    return name
