@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -63,7 +64,7 @@ def test_run_commands(cli, tmp_path):
     history = cli.json("run", "metrics", run.id, "--name", "loss", "--points", "10")
     assert history["downsampled"] and len(history["steps"]) <= 10
     cli("run", "download", run.id, "--out", str(tmp_path / "dl"))
-    assert (tmp_path / "dl" / "outputs" / "model.txt").read_text() == open(__file__).read()
+    assert (tmp_path / "dl" / "outputs" / "model.txt").read_text() == Path(__file__).read_text()
     assert "Canceled" in cli("run", "cancel", live.id).stdout
     again = cli("run", "cancel", live.id, ok=False)
     assert again.returncode == 1 and "nothing to cancel" in again.stderr
