@@ -8,6 +8,7 @@ worker creates its own PostgreSQL database and drops it at the end.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import threading
@@ -81,11 +82,13 @@ def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 class ServerThread:
-    """uvicorn serving an app in a thread of the test process, on a free port of 127.0.0.1."""
+    """uvicorn serving an app in a thread of the test process, on a free port of 127.0.0.1.
+    ``make_app(url)`` builds the app once the URL is known (runs' bootstraps call it)."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, make_app) -> None:  # noqa: ANN001
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        app = make_app(self.url)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -114,16 +117,23 @@ def server_settings() -> ServerSettings:
 
 @pytest.fixture(scope="session")
 def server(stores: Stores, server_settings: ServerSettings) -> Iterator[ServerThread]:
-    with ServerThread(create_app(stores, server_settings)) as running:
+    def make_app(url: str):  # noqa: ANN202
+        # With SQLite, bootstraps use the store folder directly (embedded); with
+        # PostgreSQL they talk to this server over HTTP, as on a team server.
+        public = url if not stores.db.is_sqlite else None
+        return create_app(stores, dataclasses.replace(server_settings, public_url=public,
+                                                      dispatch_interval_seconds=0.5))
+
+    with ServerThread(make_app) as running:
         yield running
 
 
 @pytest.fixture(params=["local", "http"])
 def backend(request: pytest.FixtureRequest, stores: Stores):  # noqa: ANN201
+    running: ServerThread = request.getfixturevalue("server")  # also where PostgreSQL runs report
     if request.param == "local":
         yield LocalBackend(stores, {"path": "in-process"})
         return
-    running: ServerThread = request.getfixturevalue("server")
     client = HttpBackend(running.url)
     yield client
     client.close()

@@ -15,3 +15,29 @@ def experiment(ws: Workspace, name: str | None = None) -> Experiment:
 
 def run(ws: Workspace, experiment_name: str | None = None, **kwargs) -> Run:  # noqa: ANN003
     return experiment(ws, experiment_name).start_logging(**kwargs)
+
+
+def fast_compute(ws: Workspace, **settings) -> None:  # noqa: ANN003
+    """Short heartbeats and timeouts on the workspace's local target, so failures show fast."""
+    from kuznia.sdk.compute import ComputeTarget
+
+    defaults = {
+        "heartbeat_interval_seconds": 0.3,
+        "not_responding_after_seconds": 4.0,
+        "failed_after_seconds": 8.0,
+        "cancel_grace_seconds": 2.0,
+        "system_metrics_interval_seconds": 0.5,
+    }
+    ComputeTarget(ws, "local").update(**{**defaults, **settings})
+
+
+def source_folder(root, files: dict[str, str]):  # noqa: ANN001, ANN201
+    """A source folder with the given files (relative path -> text)."""
+    from pathlib import Path
+
+    root = Path(root)
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root

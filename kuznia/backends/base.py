@@ -8,8 +8,10 @@ of ``kuznia.errors``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from kuznia.entities.compute import ComputeTarget, ComputeTargetCreate, ComputeTargetUpdate
 from kuznia.entities.experiments import (
     Experiment,
     ExperimentCreate,
@@ -18,6 +20,8 @@ from kuznia.entities.experiments import (
     ExperimentUpdate,
 )
 from kuznia.entities.files import RunFile, RunFileList
+from kuznia.entities.heartbeats import Heartbeat, HeartbeatReply
+from kuznia.entities.logs import LogAppend, LogChunk
 from kuznia.entities.metrics import (
     MetricBatch,
     MetricHistory,
@@ -32,9 +36,11 @@ from kuznia.entities.runs import (
     RunCreate,
     RunList,
     RunQuery,
+    RunSubmit,
     RunUpdate,
     TagsUpdate,
 )
+from kuznia.entities.snapshots import Snapshot, SnapshotCreate, SnapshotManifest
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
 
 
@@ -81,3 +87,25 @@ class Backend(Protocol):
         max_results: int = 1000,
     ) -> RunFileList: ...
     def download_file(self, workspace: str, run_id: str, path: str, destination: BinaryIO) -> RunFile: ...
+
+    # compute targets
+    def list_compute_targets(self, workspace: str) -> list[ComputeTarget]: ...
+    def get_compute_target(self, workspace: str, name: str) -> ComputeTarget: ...
+    def create_compute_target(self, workspace: str, data: ComputeTargetCreate) -> ComputeTarget: ...
+    def update_compute_target(self, workspace: str, name: str, data: ComputeTargetUpdate) -> ComputeTarget: ...
+
+    # snapshots
+    def missing_blobs(self, workspace: str, digests: list[str]) -> list[str]: ...
+    def upload_blobs(self, workspace: str, files: list[tuple[str, Path]]) -> None: ...
+    def create_snapshot(self, workspace: str, data: SnapshotCreate) -> Snapshot: ...
+    def get_snapshot_manifest(self, workspace: str, snapshot_id: str) -> SnapshotManifest: ...
+    def download_snapshot_file(self, workspace: str, snapshot_id: str, path: str, destination: BinaryIO) -> None: ...
+
+    # submitted runs
+    def submit_run(self, workspace: str, data: RunSubmit) -> Run: ...
+    def dispatch_runs(self, workspace: str) -> None:
+        """Give queued runs a chance to start now (the server does this on its own)."""
+    def heartbeat(self, workspace: str, run_id: str, data: Heartbeat) -> HeartbeatReply: ...
+    def append_log(self, workspace: str, run_id: str, stream: str, data: LogAppend) -> int: ...
+    def read_log(self, workspace: str, run_id: str, stream: str, offset: int = 0) -> LogChunk: ...
+    def list_log_streams(self, workspace: str, run_id: str) -> list[str]: ...

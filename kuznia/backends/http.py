@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
+import tarfile
 from datetime import datetime
+from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from kuznia.blobs.store import CHUNK_SIZE
+from kuznia.blobs.store import CHUNK_SIZE, read_chunks
 from kuznia.entities.common import check_name, check_run_id
+from kuznia.entities.compute import ComputeTarget, ComputeTargetCreate, ComputeTargetUpdate
 from kuznia.entities.experiments import (
     Experiment,
     ExperimentCreate,
@@ -20,6 +24,8 @@ from kuznia.entities.experiments import (
     ExperimentUpdate,
 )
 from kuznia.entities.files import RunFile, RunFileList
+from kuznia.entities.heartbeats import Heartbeat, HeartbeatReply
+from kuznia.entities.logs import LogAppend, LogChunk
 from kuznia.entities.metrics import (
     MetricBatch,
     MetricHistory,
@@ -35,9 +41,11 @@ from kuznia.entities.runs import (
     RunCreate,
     RunList,
     RunQuery,
+    RunSubmit,
     RunUpdate,
     TagsUpdate,
 )
+from kuznia.entities.snapshots import BlobDigests, Snapshot, SnapshotCreate, SnapshotManifest
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
 from kuznia.errors import ConnectionFailed, KuzniaError, error_from_dict
 
@@ -45,6 +53,9 @@ M = TypeVar("M", bound=BaseModel)
 _RUNS = TypeAdapter(list[Run])
 _SUMMARIES = TypeAdapter(list[MetricSummary])
 _RECORDS = TypeAdapter(list[MetricRecord])
+_TARGETS = TypeAdapter(list[ComputeTarget])
+_STRINGS = TypeAdapter(list[str])
+PACK_BYTES = 32 * 1024 * 1024  # files are sent in tar packs of about this size
 API = "/api/v1"
 
 
@@ -195,7 +206,7 @@ class HttpBackend:
         self, workspace: str, run_id: str, path: str, source: BinaryIO, overwrite: bool = False
     ) -> RunFile:
         url = self._file_url(workspace, run_id, path)
-        chunks = iter(lambda: source.read(CHUNK_SIZE), b"")
+        chunks = read_chunks(source)
         response = self._send(
             "PUT",
             url,
@@ -215,23 +226,111 @@ class HttpBackend:
         return self._get(f"{self._run(workspace, run_id)}/files", RunFileList, params=params)
 
     def download_file(self, workspace: str, run_id: str, path: str, destination: BinaryIO) -> RunFile:
-        url = API + self._file_url(workspace, run_id, path)
+        headers = self._stream_into(API + self._file_url(workspace, run_id, path), destination)
+        return RunFile(
+            path=path,
+            digest=headers["ETag"].strip('"'),
+            size=int(headers["X-Kuznia-Size"]),
+            created_at=datetime.fromisoformat(headers["X-Kuznia-Created-At"]),
+        )
+
+    # compute targets -----------------------------------------------------------
+    def list_compute_targets(self, workspace: str) -> list[ComputeTarget]:
+        return _TARGETS.validate_json(self._send("GET", f"{self._ws(workspace)}/compute").content)
+
+    def get_compute_target(self, workspace: str, name: str) -> ComputeTarget:
+        name = check_name("compute target name", name, 63)
+        return self._get(f"{self._ws(workspace)}/compute/{_seg(name)}", ComputeTarget)
+
+    def create_compute_target(self, workspace: str, data: ComputeTargetCreate) -> ComputeTarget:
+        return self._call("POST", f"{self._ws(workspace)}/compute", ComputeTarget, data)
+
+    def update_compute_target(self, workspace: str, name: str, data: ComputeTargetUpdate) -> ComputeTarget:
+        name = check_name("compute target name", name, 63)
+        return self._call("PUT", f"{self._ws(workspace)}/compute/{_seg(name)}", ComputeTarget, data)
+
+    # snapshots -------------------------------------------------------------------
+    def missing_blobs(self, workspace: str, digests: list[str]) -> list[str]:
+        response = self._send("POST", f"{self._ws(workspace)}/blobs/missing", model=BlobDigests(digests=digests))
+        return _STRINGS.validate_json(response.content)
+
+    def upload_blobs(self, workspace: str, files: list[tuple[str, Path]]) -> None:
+        """Small files travel together in tar packs; a big file is streamed on its own."""
+        pack: list[tuple[str, Path]] = []
+        size = 0
+        for digest, path in files:
+            length = path.stat().st_size
+            if length >= PACK_BYTES:
+                with open(path, "rb") as handle:
+                    self._send("PUT", f"{self._ws(workspace)}/blobs/{digest}",
+                               content=read_chunks(handle),
+                               headers={"Content-Type": "application/octet-stream"})
+                continue
+            pack.append((digest, path))
+            size += length
+            if size >= PACK_BYTES:
+                self._send_pack(workspace, pack)
+                pack, size = [], 0
+        if pack:
+            self._send_pack(workspace, pack)
+
+    def _send_pack(self, workspace: str, files: list[tuple[str, Path]]) -> None:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for digest, path in files:
+                info = tarfile.TarInfo(digest)
+                data = path.read_bytes()
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        self._send("POST", f"{self._ws(workspace)}/blobs", content=buffer.getvalue(),
+                   headers={"Content-Type": "application/x-tar"})
+
+    def create_snapshot(self, workspace: str, data: SnapshotCreate) -> Snapshot:
+        return self._call("POST", f"{self._ws(workspace)}/snapshots", Snapshot, data)
+
+    def get_snapshot_manifest(self, workspace: str, snapshot_id: str) -> SnapshotManifest:
+        return self._get(f"{self._ws(workspace)}/snapshots/{_seg(snapshot_id)}", SnapshotManifest)
+
+    def download_snapshot_file(self, workspace: str, snapshot_id: str, path: str, destination: BinaryIO) -> None:
+        check_relative_path(path, "snapshot path")
+        url = f"{API}{self._ws(workspace)}/snapshots/{_seg(snapshot_id)}/files/" + quote(path, safe="/")
+        self._stream_into(url, destination)
+
+    def _stream_into(self, url: str, destination: BinaryIO) -> httpx.Headers:
         try:
             with self.client.stream("GET", url) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise _error(response)
-                record = RunFile(
-                    path=path,
-                    digest=response.headers["ETag"].strip('"'),
-                    size=int(response.headers["X-Kuznia-Size"]),
-                    created_at=datetime.fromisoformat(response.headers["X-Kuznia-Created-At"]),
-                )
                 for chunk in response.iter_bytes(CHUNK_SIZE):
                     destination.write(chunk)
+                return response.headers
         except httpx.TransportError as exc:
             raise ConnectionFailed(f"download from {self.url} failed: {exc}") from exc
-        return record
+
+    # submitted runs ------------------------------------------------------------------
+    def submit_run(self, workspace: str, data: RunSubmit) -> Run:
+        return self._call("POST", f"{self._ws(workspace)}/runs/submit", Run, data)
+
+    def dispatch_runs(self, workspace: str) -> None:
+        """The server dispatches on its own."""
+
+    def heartbeat(self, workspace: str, run_id: str, data: Heartbeat) -> HeartbeatReply:
+        return self._call("POST", f"{self._run(workspace, run_id)}/heartbeat", HeartbeatReply, data)
+
+    def _log_url(self, workspace: str, run_id: str, stream: str) -> str:
+        check_relative_path(stream, "log stream")
+        return f"{self._run(workspace, run_id)}/logs/" + quote(stream, safe="/")
+
+    def append_log(self, workspace: str, run_id: str, stream: str, data: LogAppend) -> int:
+        response = self._send("POST", self._log_url(workspace, run_id, stream), model=data)
+        return int(response.json()["end"])
+
+    def read_log(self, workspace: str, run_id: str, stream: str, offset: int = 0) -> LogChunk:
+        return self._get(self._log_url(workspace, run_id, stream), LogChunk, params={"offset": offset})
+
+    def list_log_streams(self, workspace: str, run_id: str) -> list[str]:
+        return _STRINGS.validate_json(self._send("GET", f"{self._run(workspace, run_id)}/logs").content)
 
 
 def _error(response: httpx.Response) -> KuzniaError:

@@ -7,7 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
-from kuznia.blobs.store import CHUNK_SIZE
+from kuznia.blobs.store import read_chunks
+from kuznia.entities.compute import ComputeTarget, ComputeTargetCreate, ComputeTargetUpdate
 from kuznia.entities.experiments import (
     Experiment,
     ExperimentCreate,
@@ -16,6 +17,8 @@ from kuznia.entities.experiments import (
     ExperimentUpdate,
 )
 from kuznia.entities.files import RunFile, RunFileList
+from kuznia.entities.heartbeats import Heartbeat, HeartbeatReply
+from kuznia.entities.logs import LogAppend, LogChunk
 from kuznia.entities.metrics import (
     MetricBatch,
     MetricHistory,
@@ -30,11 +33,23 @@ from kuznia.entities.runs import (
     RunCreate,
     RunList,
     RunQuery,
+    RunSubmit,
     RunUpdate,
     TagsUpdate,
 )
+from kuznia.entities.snapshots import BlobDigests, Snapshot, SnapshotCreate, SnapshotManifest
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
-from kuznia.services import experiments, files, metrics, runs, workspaces
+from kuznia.services import (
+    compute,
+    experiments,
+    files,
+    logs,
+    metrics,
+    runs,
+    snapshots,
+    submissions,
+    workspaces,
+)
 from kuznia.services.scope import Scope
 from kuznia.services.stores import Stores, open_embedded
 
@@ -132,7 +147,7 @@ class LocalBackend:
     def upload_file(
         self, workspace: str, run_id: str, path: str, source: BinaryIO, overwrite: bool = False
     ) -> RunFile:
-        chunks = iter(lambda: source.read(CHUNK_SIZE), b"")
+        chunks = read_chunks(source)
         return files.upload_file(self._scope(workspace), run_id, path, chunks, overwrite)
 
     def list_files(
@@ -146,6 +161,59 @@ class LocalBackend:
         for chunk in chunks:
             destination.write(chunk)
         return record
+
+    # compute targets
+    def list_compute_targets(self, workspace: str) -> list[ComputeTarget]:
+        return compute.list_targets(self._scope(workspace))
+
+    def get_compute_target(self, workspace: str, name: str) -> ComputeTarget:
+        return compute.get_target(self._scope(workspace), name)
+
+    def create_compute_target(self, workspace: str, data: ComputeTargetCreate) -> ComputeTarget:
+        return compute.create_target(self._scope(workspace), data)
+
+    def update_compute_target(self, workspace: str, name: str, data: ComputeTargetUpdate) -> ComputeTarget:
+        return compute.update_target(self._scope(workspace), name, data)
+
+    # snapshots
+    def missing_blobs(self, workspace: str, digests: list[str]) -> list[str]:
+        return snapshots.missing_blobs(self._scope(workspace), BlobDigests(digests=digests))
+
+    def upload_blobs(self, workspace: str, files: list[tuple[str, Path]]) -> None:
+        scope = self._scope(workspace)
+        for digest, path in files:
+            with open(path, "rb") as handle:
+                snapshots.upload_blob(scope, digest, read_chunks(handle))
+
+    def create_snapshot(self, workspace: str, data: SnapshotCreate) -> Snapshot:
+        return snapshots.create_snapshot(self._scope(workspace), data)
+
+    def get_snapshot_manifest(self, workspace: str, snapshot_id: str) -> SnapshotManifest:
+        return snapshots.get_manifest(self._scope(workspace), snapshot_id)
+
+    def download_snapshot_file(self, workspace: str, snapshot_id: str, path: str, destination: BinaryIO) -> None:
+        _, chunks = snapshots.open_snapshot_file(self._scope(workspace), snapshot_id, path)
+        for chunk in chunks:
+            destination.write(chunk)
+
+    # submitted runs
+    def submit_run(self, workspace: str, data: RunSubmit) -> Run:
+        return submissions.submit_run(self._scope(workspace), data)
+
+    def dispatch_runs(self, workspace: str) -> None:
+        compute.tick(self._scope(workspace))
+
+    def heartbeat(self, workspace: str, run_id: str, data: Heartbeat) -> HeartbeatReply:
+        return compute.heartbeat(self._scope(workspace), run_id, data)
+
+    def append_log(self, workspace: str, run_id: str, stream: str, data: LogAppend) -> int:
+        return logs.append_log(self._scope(workspace), run_id, stream, data)
+
+    def read_log(self, workspace: str, run_id: str, stream: str, offset: int = 0) -> LogChunk:
+        return logs.read_log(self._scope(workspace), run_id, stream, offset)
+
+    def list_log_streams(self, workspace: str, run_id: str) -> list[str]:
+        return logs.list_log_streams(self._scope(workspace), run_id)
 
 
 @lru_cache(maxsize=64)

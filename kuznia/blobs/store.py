@@ -14,7 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
@@ -23,6 +23,12 @@ from kuznia.errors import InvalidInput, NotFound
 
 CHUNK_SIZE = 1024 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+def read_chunks(handle: BinaryIO | IO[bytes], size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """The bytes of an open file in chunks, to stream without holding it whole."""
+    while block := handle.read(size):
+        yield block
 
 
 def check_digest(digest: str) -> str:
@@ -74,7 +80,7 @@ class BlobStore:
 
     def put_file(self, path: str | os.PathLike[str]) -> tuple[str, int]:
         with open(path, "rb") as handle:
-            return self.put_stream(iter(lambda: handle.read(CHUNK_SIZE), b""))
+            return self.put_stream(read_chunks(handle))
 
     def _commit(self, tmp: Path, digest: str) -> None:
         final = self._path(digest)

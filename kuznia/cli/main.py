@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kuznia.cli import experiment, run, server, workspace
+from kuznia.cli import compute, experiment, run, server, workspace
 
 app = typer.Typer(
     name="kuznia",
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(experiment.app, name="experiment")
 app.add_typer(run.app, name="run")
+app.add_typer(compute.app, name="compute")
 app.command("server")(server.serve)
 app.add_typer(server.db_app, name="db")
 

@@ -1,4 +1,4 @@
-"""kuznia run list | show | metrics | download | cancel"""
+"""kuznia run list | show | metrics | logs | download | snapshot | cancel | submit | submit-script"""
 
 from __future__ import annotations
 
@@ -198,3 +198,125 @@ def cancel(
         run = _run(run_id, workspace, path, server)
         run.cancel()
     console.print(f"Run {run_id}: {run.status}")
+
+
+@app.command("submit")
+def submit_config(
+    config: Path = typer.Option(..., "--config", "-c", help="Run configuration YAML (see RunConfiguration.save)."),
+    experiment: str = typer.Option(None, "--experiment", "-e", help="Experiment (default: 'experiment' in the file)."),
+    tag: list[str] = typer.Option(None, "--tag", "-t", help="KEY=VALUE (repeatable)."),
+    wait: bool = typer.Option(False, "--wait", help="Stream the output and wait for the end."),
+    workspace: str = WorkspaceOption,
+    path: str = PathOption,
+    server: str = ServerOption,
+    as_json: bool = json_option(),
+) -> None:
+    """Submit a script run described by a YAML run configuration.
+
+    Example: kuznia run submit --config train.runconfig.yml -e iris --wait
+    """
+    from kuznia.sdk.script_run_config import RunConfiguration, ScriptRunConfig
+
+    with errors_as_messages():
+        loaded = RunConfiguration.load(config)
+        name = experiment or getattr(loaded, "experiment", None)
+        if not name:
+            from kuznia.errors import InvalidInput
+
+            raise InvalidInput("experiment: pass -e NAME or set 'experiment' in the configuration")
+        script_config = ScriptRunConfig.from_run_configuration(
+            loaded, source_directory=loaded.source_directory or str(config.parent)
+        )
+        _submit_and_report(script_config, name, tag, wait, workspace, path, server, as_json)
+
+
+@app.command("submit-script", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def submit_script(
+    ctx: typer.Context,
+    script: str = typer.Argument(..., help="Script to run, relative to the source folder."),
+    experiment: str = typer.Option(..., "--experiment", "-e", help="Experiment to run it in."),
+    source_dir: Path = typer.Option(Path("."), "--source-dir", "-s", help="Folder to snapshot (default: here)."),
+    target: str = typer.Option("local", "--target", help="Compute target."),
+    max_duration: float = typer.Option(None, "--max-duration", help="Stop the run after this many seconds."),
+    tag: list[str] = typer.Option(None, "--tag", "-t", help="KEY=VALUE (repeatable)."),
+    wait: bool = typer.Option(False, "--wait", help="Stream the output and wait for the end."),
+    workspace: str = WorkspaceOption,
+    path: str = PathOption,
+    server: str = ServerOption,
+    as_json: bool = json_option(),
+) -> None:
+    """Submit a script from a folder; arguments after -- go to the script.
+
+    Example: kuznia run submit-script train.py -e iris --wait -- --lr 0.1 --epochs 10
+    """
+    from kuznia.sdk.script_run_config import ScriptRunConfig
+
+    with errors_as_messages():
+        config = ScriptRunConfig(str(source_dir), script, arguments=list(ctx.args), compute_target=target,
+                                 max_run_duration_seconds=max_duration)
+        _submit_and_report(config, experiment, tag, wait, workspace, path, server, as_json)
+
+
+def _submit_and_report(config, experiment, tags, wait, workspace, path, server, as_json) -> None:  # noqa: ANN001
+    from kuznia.errors import InvalidInput
+    from kuznia.sdk.experiment import Experiment
+
+    parsed = {}
+    for item in tags or []:
+        if "=" not in item:
+            raise InvalidInput(f"--tag {item!r}: use KEY=VALUE")
+        key, value = item.split("=", 1)
+        parsed[key] = value
+    ws = open_workspace(workspace, path, server)
+    with console.status("snapshotting and submitting…"):
+        run = Experiment(ws, experiment).submit(config, tags=parsed)
+    if not as_json:
+        console.print(f"Submitted run [bold]{run.id}[/] ({run.display_name}) to {config.compute_target}: {run.status}")
+    if wait:
+        run.wait_for_completion(show_output=not as_json, raise_on_error=False)
+        run.refresh()
+    if as_json:
+        print_json(run._entity.model_dump(mode="json"))
+    elif wait:
+        console.print(f"Run {run.id}: {status(run.status)}")
+        if run._entity.error:
+            console.print(f"[red]{run._entity.error.message}[/]")
+    if wait and run.status != "Completed":
+        raise typer.Exit(1)
+
+
+@app.command()
+def logs(
+    run_id: str,
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing until the run ends."),
+    stream: str = typer.Option("user_logs/std_log.txt", "--stream",
+                               help="Which log: user_logs/std_log.txt (script output) or kuznia/bootstrap.log."),
+    workspace: str = WorkspaceOption,
+    path: str = PathOption,
+    server: str = ServerOption,
+) -> None:
+    """Print a run's output (stdout and stderr of its script); --follow streams it live."""
+    import sys
+
+    with errors_as_messages():
+        run = _run(run_id, workspace, path, server)
+        if follow:
+            run.follow_logs(stream)
+        else:
+            sys.stdout.write(run.get_logs(stream))
+
+
+@app.command()
+def snapshot(
+    run_id: str,
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write the source files into."),
+    workspace: str = WorkspaceOption,
+    path: str = PathOption,
+    server: str = ServerOption,
+) -> None:
+    """Restore the exact source files a run was submitted with."""
+    with errors_as_messages():
+        run = _run(run_id, workspace, path, server)
+        with console.status("restoring snapshot…"):
+            folder = run.restore_snapshot(out)
+    console.print(f"Restored the snapshot of {run_id} into {folder}")

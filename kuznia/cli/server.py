@@ -41,6 +41,9 @@ def serve(
         os.environ["KUZNIA_DATABASE_URL"] = database_url
     if storage_url:
         os.environ["KUZNIA_STORAGE_URL"] = storage_url
+    if not os.environ.get("KUZNIA_PUBLIC_URL"):
+        reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        os.environ["KUZNIA_PUBLIC_URL"] = f"http://{reachable}:{port}"  # for bootstraps of runs
     if host not in ("127.0.0.1", "localhost", "::1"):
         err_console.print(
             f"[bold yellow]warning:[/] listening on {host} without TLS; put a TLS proxy in front "

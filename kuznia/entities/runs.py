@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field, computed_field, field_validator
+from pydantic import (
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    computed_field,
+    field_validator,
+)
 
 from kuznia.entities.common import (
     Entity,
@@ -16,6 +25,7 @@ from kuznia.entities.common import (
     Resource,
     RunId,
     Text,
+    WorkspaceName,
 )
 
 
@@ -120,6 +130,60 @@ class PropertiesUpdate(Entity):
     properties: dict[Key, Text]
 
 
+Argument = StrictStr | StrictBool | StrictInt | StrictFloat
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class RunDefinition(Entity):
+    """What a submitted run executes: the script in its snapshot, with typed arguments."""
+
+    script: str = Field(min_length=1, max_length=1024)
+    arguments: list[Argument] = Field(default_factory=list, max_length=10_000)
+    compute_target: WorkspaceName = "local"
+    max_run_duration_seconds: float | None = Field(default=None, gt=0, le=365 * 86_400)
+    environment_variables: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("script")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        from kuznia.entities.paths import check_relative_path
+
+        try:
+            return check_relative_path(value, "script")
+        except Exception as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("environment_variables")
+    @classmethod
+    def _names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _ENV_NAME.match(name):
+                raise ValueError(f"{name!r} is not a valid environment variable name")
+            if name.startswith("KUZNIA_"):
+                raise ValueError(f"{name!r}: names starting with KUZNIA_ are set by Kuźnia")
+            if "\x00" in text or len(text) > 100_000:
+                raise ValueError(f"{name!r}: value has a NUL character or is too long")
+        return value
+
+
+class RunSubmit(Entity):
+    """A script run to queue on a compute target."""
+
+    experiment_name: ExperimentName
+    snapshot_id: str = Field(pattern=r"^[0-9a-f]{64}$")
+    definition: RunDefinition
+    display_name: Text | None = None
+    description: Text = ""
+    tags: dict[Key, Text] = Field(default_factory=dict)
+    properties: dict[Key, Text] = Field(default_factory=dict)
+    parent_run_id: RunId | None = None
+
+
+class StatusChange(Resource):
+    status: RunStatus
+    at: datetime
+
+
 class Run(Resource):
     id: RunId
     experiment_name: str
@@ -139,6 +203,20 @@ class Run(Resource):
     metrics: dict[str, float | None] = Field(
         default_factory=dict, description="latest value of each scalar metric"
     )
+    compute_target: str | None = None
+    snapshot_id: str | None = None
+    definition: RunDefinition | None = None
+    timeline: list[StatusChange] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds spent in each status the run went through (the current one excluded)."""
+        spent: dict[str, float] = {}
+        for here, following in zip(self.timeline, self.timeline[1:], strict=False):
+            key = here.status.value
+            spent[key] = spent.get(key, 0.0) + max(0.0, (following.at - here.at).total_seconds())
+        return spent
 
     @computed_field  # type: ignore[prop-decorator]
     @property

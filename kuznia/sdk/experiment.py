@@ -76,6 +76,18 @@ class Experiment:
         )
         return Run._wrap(self, entity, outputs=outputs)
 
+    def submit(self, config: Any, tags: dict[str, Any] | None = None, **kwargs: Any) -> Run:
+        """Submit a ScriptRunConfig: the source folder is snapshotted and the run queued
+        on its compute target. Returns the Run at once (status Queued).
+
+        Raises InvalidInput (and creates nothing) for a missing script or folder, a
+        script outside the folder, an unknown compute target or an over-limit folder.
+        """
+        from kuznia.sdk.submit import submit
+
+        return submit(self, config, tags=tags, display_name=kwargs.get("display_name"),
+                      description=kwargs.get("description", ""))
+
     def get_runs(
         self,
         type: str | None = None,

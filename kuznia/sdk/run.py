@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from kuznia.entities import runs as entities
 from kuznia.entities.common import check_key, parse
 from kuznia.entities.runs import ErrorDetails, RunCreate, RunQuery, RunStatus, RunUpdate, TagsUpdate
-from kuznia.errors import InvalidInput, RunFailed
+from kuznia.errors import InvalidInput
 from kuznia.sdk.metric_buffer import MetricBuffer
+from kuznia.sdk.run_execution import RunExecutionMixin
 from kuznia.sdk.run_files import RunFilesMixin
 from kuznia.sdk.run_metrics import RunMetricsMixin
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from kuznia.sdk.workspace import Workspace
 
 
-class Run(RunMetricsMixin, RunFilesMixin):
+class Run(RunMetricsMixin, RunFilesMixin, RunExecutionMixin):
     """A run. ``Run(experiment, run_id)`` fetches one; ``Run.get_context()`` is the run a
     script was submitted as (or an offline run that just prints)."""
 
@@ -176,12 +176,18 @@ class Run(RunMetricsMixin, RunFilesMixin):
         return self.refresh().properties
 
     # lifecycle -----------------------------------------------------------------
+    @property
+    def _is_submitted_context(self) -> bool:
+        """This process is the script of this submitted run: its bootstrap owns the status."""
+        return self._entity.compute_target is not None and os.environ.get("KUZNIA_RUN_ID") == self.id
+
     def complete(self, _set_status: bool = True) -> None:
-        """Flush metrics, upload the outputs folder (if one was given) and mark Completed."""
+        """Flush metrics, upload the outputs folder (if one was given) and mark Completed.
+        Inside a submitted script this only flushes: the run completes when the script ends."""
         self.flush()
         if self._outputs is not None and self._outputs.is_dir():
             self.upload_folder("outputs", self._outputs, overwrite=True)
-        if _set_status:
+        if _set_status and not self._is_submitted_context:
             self._update(RunUpdate(status=RunStatus.COMPLETED))
 
     def fail(self, error_details: str | BaseException | None = None, error_code: str | None = None,
@@ -204,21 +210,6 @@ class Run(RunMetricsMixin, RunFilesMixin):
             self.flush()
         finally:
             self._entity = self._backend.cancel_run(self._workspace_name, self.id)
-
-    def wait_for_completion(self, show_output: bool = False, wait_post_processing: bool = False,
-                            raise_on_error: bool = True, timeout_seconds: float | None = None) -> dict[str, Any]:
-        """Block until the run ends; raise RunFailed if it failed (with ``raise_on_error``)."""
-        deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
-        delay = 0.05
-        while not RunStatus(self.get_status()).is_terminal:
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"run {self.id} still {self.status} after {timeout_seconds} s")
-            time.sleep(delay)
-            delay = min(delay * 1.5, 2.0)
-        if raise_on_error and self._entity.status == RunStatus.FAILED:
-            reason = self._entity.error.message if self._entity.error else "no details"
-            raise RunFailed(f"run {self.id} failed: {reason}")
-        return self.get_details()
 
     def __enter__(self) -> Run:
         return self

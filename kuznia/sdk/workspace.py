@@ -124,6 +124,18 @@ class Workspace:
 
         return {e.name: e for e in Experiment.list(self)}
 
+    @property
+    def compute_targets(self) -> dict[str, Any]:
+        """Compute targets by name (``local`` always exists)."""
+        from kuznia.sdk.compute import ComputeTarget
+
+        return {t.name: t for t in ComputeTarget.list(self)}
+
+    def get_default_compute_target(self) -> Any:
+        from kuznia.sdk.compute import ComputeTarget
+
+        return ComputeTarget(self, "local")
+
     def get_details(self) -> dict[str, Any]:
         return {**self._entity.model_dump(mode="json"), **self.location}
 

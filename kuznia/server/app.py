@@ -7,9 +7,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from kuznia import __version__
-from kuznia.server.api import experiments, files, metrics, runs, workspaces
+from kuznia.server.api import (
+    compute,
+    experiments,
+    files,
+    logs,
+    metrics,
+    runs,
+    snapshots,
+    workspaces,
+)
 from kuznia.server.errors import install_error_handlers
 from kuznia.server.limits import BodyLimitMiddleware
+from kuznia.server.loops import DispatchLoop
 from kuznia.server.settings import ServerSettings
 from kuznia.services.stores import Stores, open_server
 
@@ -22,10 +32,20 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
     if stores is None:
         stores = open_server(settings.database_url, settings.storage_url, settings.key_file)
         stores.db.migrate()
+    if settings.public_url:
+        stores.tracking_uri = settings.public_url  # bootstraps talk back to this server
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):  # noqa: ANN202
-        yield
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        loop = DispatchLoop(stores, settings.dispatch_interval_seconds)
+        app.state.dispatch_loop = loop
+        if settings.dispatch_interval_seconds > 0:
+            loop.start()  # the first tick recovers what a restart left behind
+        try:
+            yield
+        finally:
+            if settings.dispatch_interval_seconds > 0:
+                loop.stop()
 
     app = FastAPI(
         title="Kuźnia",
@@ -46,7 +66,7 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
         """Liveness: answers without authentication."""
         return {"status": "ok", "version": __version__}
 
-    for module in (workspaces, experiments, runs, metrics, files):
+    for module in (workspaces, experiments, runs, metrics, files, logs, snapshots, compute):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
 

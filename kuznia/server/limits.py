@@ -9,7 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyLimitMiddleware:
-    """413 for bodies over ``max_body`` bytes; file uploads (PUT …/files/…) get ``max_file``."""
+    """413 for bodies over ``max_body`` bytes; file and blob uploads get ``max_file``."""
 
     def __init__(self, app: ASGIApp, max_body: int, max_file: int) -> None:
         self.app = app
@@ -20,8 +20,11 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_file = scope["method"] == "PUT" and "/files/" in scope["path"]
-        limit = self.max_file if is_file else self.max_body
+        path = scope["path"]
+        is_upload = (scope["method"] == "PUT" and ("/files/" in path or "/blobs/" in path)) or (
+            scope["method"] == "POST" and path.endswith("/blobs")
+        )
+        limit = self.max_file if is_upload else self.max_body
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:

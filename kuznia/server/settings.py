@@ -15,3 +15,6 @@ class ServerSettings:
     key_file: str = field(default_factory=settings.server_key_file)
     max_body_bytes: int = int(os.environ.get("KUZNIA_MAX_BODY_BYTES", 64 * 1024 * 1024))
     max_file_bytes: int = int(os.environ.get("KUZNIA_MAX_FILE_BYTES", 5 * 1024 * 1024 * 1024))
+    #: the URL bootstraps of runs use to reach this server (set by `kuznia server`)
+    public_url: str | None = os.environ.get("KUZNIA_PUBLIC_URL")
+    dispatch_interval_seconds: float = float(os.environ.get("KUZNIA_DISPATCH_INTERVAL", 2.0))

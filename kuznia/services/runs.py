@@ -23,13 +23,14 @@ from kuznia.services.experiments import ensure_experiment
 from kuznia.services.scope import Scope
 from kuznia.store import experiments as experiment_store
 from kuznia.store import runs as store
+from kuznia.store import tokens as token_store
 from kuznia.store.tables import run_tags
 
-INTERACTIVE_TYPES = frozenset({"interactive"})
 
+def create_run(scope: Scope, data: RunCreate, extra: dict[str, Any] | None = None) -> Run:
+    """Start a run in an experiment (created on first use). Raises NotFound for an unknown parent.
 
-def create_run(scope: Scope, data: RunCreate) -> Run:
-    """Start a run in an experiment (created on first use). Raises NotFound for an unknown parent."""
+    ``extra`` holds columns of submitted runs (compute target, snapshot, definition)."""
     data = parse(RunCreate, data)
     if data.parent_run_id is not None:
         parent = get_run(scope, data.parent_run_id)
@@ -56,6 +57,8 @@ def create_run(scope: Scope, data: RunCreate) -> Run:
             "created_at": now,
             "start_time": now if data.status == RunStatus.RUNNING else None,
             "heartbeat_at": now,
+            "timeline": [[data.status.value, now.isoformat()]],
+            **(extra or {}),
         }
         store.insert_run(conn, row, data.tags, data.properties)
     return get_run(scope, run_id)
@@ -80,8 +83,12 @@ def require_run(scope: Scope, conn: Any, run_id: str, for_update: bool = False) 
     return status
 
 
-def _status_change(run_id: str, current: RunStatus, new: RunStatus) -> dict[str, Any]:
-    """Columns to write for a status change; raises InvalidState for an illegal one."""
+def status_change(run_id: str, state: dict[str, Any], new: RunStatus) -> dict[str, Any]:
+    """Columns to write for a status change of a run in ``state`` (from store.read_state).
+
+    Raises InvalidState for a change ALLOWED_TRANSITIONS does not allow.
+    """
+    current = RunStatus(state["status"])
     if new == current:
         return {}
     if not can_transition(current, new):
@@ -89,12 +96,29 @@ def _status_change(run_id: str, current: RunStatus, new: RunStatus) -> dict[str,
             raise InvalidState(f"run {run_id!r} is {current.value} and cannot become {new.value}")
         raise InvalidState(f"run {run_id!r} cannot go from {current.value} to {new.value}")
     now = utcnow()
-    values: dict[str, Any] = {"status": new.value, "heartbeat_at": now}
-    if new in (RunStatus.PREPARING, RunStatus.STARTING, RunStatus.RUNNING):
-        values["start_time_if_unset"] = now
+    values: dict[str, Any] = {
+        "status": new.value,
+        "heartbeat_at": now,
+        "timeline": [*(state.get("timeline") or []), [new.value, now.isoformat()]],
+    }
+    if new in (RunStatus.PREPARING, RunStatus.STARTING, RunStatus.RUNNING) and state.get("start_time") is None:
+        values["start_time"] = now
     if new.is_terminal:
         values["end_time"] = now
     return values
+
+
+def change_status(scope: Scope, conn: Any, run_id: str, new: RunStatus, extra: dict[str, Any] | None = None) -> None:
+    """Apply a status change inside an open write transaction (locks the run first)."""
+    check_run_id(run_id)
+    state = store.read_state(conn, scope.workspace_id, run_id, for_update=True)
+    if state is None:
+        raise NotFound(f"run {run_id!r} not found in workspace {scope.workspace.name!r}")
+    values = status_change(run_id, state, new)
+    if values or extra:
+        store.update_run_row(conn, run_id, {**values, **(extra or {})})
+    if new.is_terminal and values:
+        token_store.revoke_run_tokens(conn, run_id)  # a run token is valid only while its run lives
 
 
 def update_run(scope: Scope, run_id: str, data: RunUpdate) -> Run:
@@ -102,7 +126,7 @@ def update_run(scope: Scope, run_id: str, data: RunUpdate) -> Run:
     data = parse(RunUpdate, data)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     with scope.stores.db.write() as conn:
-        current = require_run(scope, conn, run_id, for_update=True)
+        require_run(scope, conn, run_id, for_update=True)
         values: dict[str, Any] = {}
         if "display_name" in changes:
             values["display_name"] = data.display_name
@@ -111,26 +135,23 @@ def update_run(scope: Scope, run_id: str, data: RunUpdate) -> Run:
         if data.error is not None:
             values["error"] = data.error.model_dump(exclude_none=True)
         if data.status is not None:
-            values.update(_status_change(run_id, current, data.status))
-        start = values.pop("start_time_if_unset", None)
-        if start is not None:
-            run = store.read_run(conn, scope.workspace_id, run_id)
-            if run is not None and run.start_time is None:
-                values["start_time"] = start
-        store.update_run_row(conn, run_id, values)
+            change_status(scope, conn, run_id, data.status, values)
+        else:
+            store.update_run_row(conn, run_id, values)
     return get_run(scope, run_id)
 
 
 def cancel_run(scope: Scope, run_id: str) -> Run:
-    """Cancel a live run: an interactive run ends Canceled at once; a submitted
-    run goes to CancelRequested and its compute stops it. Raises InvalidState
-    for a run that has already ended."""
+    """Cancel a live run: an interactive or still-queued run ends Canceled at once; a
+    started submitted run goes to CancelRequested and its bootstrap stops it. Raises
+    InvalidState for a run that has already ended."""
     run = get_run(scope, run_id)
     if run.status.is_terminal:
         raise InvalidState(f"run {run_id!r} already ended ({run.status.value}); nothing to cancel")
-    target = RunStatus.CANCELED if run.run_type in INTERACTIVE_TYPES else RunStatus.CANCEL_REQUESTED
     if run.status == RunStatus.CANCEL_REQUESTED:
         return run
+    not_started = run.status in (RunStatus.NOT_STARTED, RunStatus.QUEUED)
+    target = RunStatus.CANCELED if run.compute_target is None or not_started else RunStatus.CANCEL_REQUESTED
     return update_run(scope, run_id, RunUpdate(status=target))
 
 

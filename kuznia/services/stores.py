@@ -11,7 +11,8 @@ A server store is a database URL plus a storage URL (any fsspec URL).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kuznia.blobs import BlobStore
@@ -28,6 +29,10 @@ class Stores:
     db: Database
     blobs: BlobStore
     key_file: Path | None = None
+    #: what a run's bootstrap uses to reach this store: a folder (embedded) or the server's URL
+    tracking_uri: str | None = None
+    #: where bootstraps launched from this process make their working folders
+    work_root: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "kuznia-runs")
 
     def close(self) -> None:
         self.db.dispose()
@@ -53,7 +58,8 @@ def open_embedded(path: str | os.PathLike[str], create: bool = False) -> Stores:
     ensure_key_file(folder / KEY_FILE)
     db = Database(f"sqlite:///{folder / DB_FILE}")
     db.migrate()
-    return Stores(db=db, blobs=BlobStore(folder / BLOBS_DIR), key_file=folder / KEY_FILE)
+    return Stores(db=db, blobs=BlobStore(folder / BLOBS_DIR), key_file=folder / KEY_FILE,
+                  tracking_uri=str(folder), work_root=folder / "runs")
 
 
 def open_server(database_url: str, storage_url: str, key_file: str | os.PathLike[str] | None = None) -> Stores:

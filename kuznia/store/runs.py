@@ -11,7 +11,7 @@ from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kuznia.entities.filters import parse_filter, parse_order_by
-from kuznia.entities.runs import ErrorDetails, Run, RunQuery, RunStatus
+from kuznia.entities.runs import ErrorDetails, Run, RunDefinition, RunQuery, RunStatus, StatusChange
 from kuznia.errors import Conflict
 from kuznia.store.dialects import insert_ignore
 from kuznia.store.paging import decode_page_token, next_token
@@ -49,11 +49,20 @@ def read_run(conn: Connection, workspace_id: str, run_id: str) -> Run | None:
 
 
 def read_status(conn: Connection, workspace_id: str, run_id: str, for_update: bool = False) -> RunStatus | None:
-    stmt = select(runs.c.status).where(runs.c.workspace_id == workspace_id, runs.c.id == run_id)
+    state = read_state(conn, workspace_id, run_id, for_update)
+    return RunStatus(state["status"]) if state else None
+
+
+def read_state(conn: Connection, workspace_id: str, run_id: str, for_update: bool = False) -> dict[str, Any] | None:
+    """The columns that status rules need, optionally locked for update."""
+    stmt = select(
+        runs.c.status, runs.c.timeline, runs.c.start_time, runs.c.run_type, runs.c.compute_target,
+        runs.c.process_host, runs.c.process_id, runs.c.script_pid, runs.c.heartbeat_at,
+    ).where(runs.c.workspace_id == workspace_id, runs.c.id == run_id)
     if for_update and conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
-    value = conn.execute(stmt).scalar()
-    return RunStatus(value) if value else None
+    row = conn.execute(stmt).first()
+    return dict(row._mapping) if row else None
 
 
 def update_run_row(conn: Connection, run_id: str, values: dict[str, Any]) -> None:
@@ -161,6 +170,10 @@ def _hydrate(conn: Connection, rows: Sequence[Any], order: Sequence[str]) -> lis
             properties=dict(sorted(props[r.id].items())),
             error=ErrorDetails(**r.error) if r.error else None,
             metrics=dict(sorted(metrics[r.id].items())),
+            compute_target=r.compute_target,
+            snapshot_id=r.snapshot_id,
+            definition=RunDefinition.model_validate(r.definition) if r.definition else None,
+            timeline=[StatusChange(status=s, at=datetime.fromisoformat(at)) for s, at in r.timeline or []],
         )
         for r in rows
     }

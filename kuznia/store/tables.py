@@ -69,11 +69,20 @@ runs = Table(
     Column("end_time", UTCDateTime, nullable=True),
     Column("heartbeat_at", UTCDateTime, nullable=True),
     Column("error", JSON, nullable=True),
+    # Submitted runs: what runs where, and the process that runs it.
+    Column("compute_target", String(63), nullable=True),
+    Column("snapshot_id", String(64), nullable=True),
+    Column("definition", JSON, nullable=True),
+    Column("timeline", JSON, nullable=True),
+    Column("process_host", String(255), nullable=True),
+    Column("process_id", Integer, nullable=True),
+    Column("script_pid", Integer, nullable=True),
     UniqueConstraint("experiment_id", "number"),
     Index(None, "workspace_id", "created_at"),
     Index(None, "experiment_id", "created_at"),
     Index(None, "parent_run_id"),
     Index(None, "workspace_id", "status"),
+    Index(None, "compute_target", "status", "created_at"),
 )
 
 
@@ -144,4 +153,53 @@ run_files = Table(
     Column("digest", String(64), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+compute_targets = Table(
+    "compute_targets",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(63), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Which blobs a workspace has uploaded: a client may skip uploading content its
+# own workspace already holds, and never learns about other workspaces' blobs.
+workspace_blobs = Table(
+    "workspace_blobs",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("digest", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("file_count", Integer, nullable=False),
+    Column("total_bytes", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+run_tokens = Table(
+    "run_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("run_id", String(300), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+run_log_chunks = Table(
+    "run_log_chunks",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("run_id", String(300), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("stream", String(255), nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("text", Text, nullable=False),
+    UniqueConstraint("run_id", "stream", "offset"),
 )

@@ -146,4 +146,6 @@ def test_cli_and_sdk_against_a_real_server(cli, real_server):
 def test_db_upgrade_twice_is_fine(cli, tmp_path):
     url = f"sqlite:///{tmp_path / 'server.db'}"
     assert "was empty" in cli("db", "upgrade", "--database-url", url).stdout
-    assert "was 0001" in cli("db", "upgrade", "--database-url", url).stdout
+    from kuznia.store.database import SCHEMA_REVISION
+
+    assert f"was {SCHEMA_REVISION}" in cli("db", "upgrade", "--database-url", url).stdout

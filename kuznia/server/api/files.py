@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-import tempfile
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from kuznia.blobs.store import CHUNK_SIZE
+from kuznia.blobs.store import read_chunks
 from kuznia.entities.files import RunFile, RunFileList
 from kuznia.entities.paths import check_relative_path
 from kuznia.server.deps import RunIdPath, ScopeDep
 from kuznia.server.responses import json_response
+from kuznia.server.uploads import spooled_body
 from kuznia.services import files, runs
 
 router = APIRouter(prefix="/workspaces/{workspace}/runs/{run_id}/files", tags=["files"])
@@ -36,13 +36,10 @@ async def upload_file(
     """Upload one file (the raw request body) under ``path``."""
     check_relative_path(path, "file name")
     await run_in_threadpool(runs.get_run, scope, run_id)
-    # Spool to disk as it arrives: never the whole file in memory, and the
-    # database is only touched once the body is complete.
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-        async for chunk in request.stream():
-            spool.write(chunk)
-        spool.seek(0)
-        chunks = iter(lambda: spool.read(CHUNK_SIZE), b"")
+    # Spooled as it arrives: never the whole file in memory, and the database is
+    # only touched once the body is complete.
+    async with spooled_body(request) as body:
+        chunks = read_chunks(body)
         record = await run_in_threadpool(files.upload_file, scope, run_id, path, chunks, overwrite)
     return json_response(record, 201)
 

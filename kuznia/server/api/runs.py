@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from kuznia.entities.common import parse
+from kuznia.entities.heartbeats import Heartbeat, HeartbeatReply
 from kuznia.entities.runs import (
     PropertiesUpdate,
     Run,
@@ -12,12 +13,14 @@ from kuznia.entities.runs import (
     RunList,
     RunQuery,
     RunStatus,
+    RunSubmit,
     RunUpdate,
     TagsUpdate,
 )
 from kuznia.server.deps import RunIdPath, ScopeDep
+from kuznia.server.loops import wake_dispatcher
 from kuznia.server.responses import json_response
-from kuznia.services import runs
+from kuznia.services import compute, runs, submissions
 
 router = APIRouter(prefix="/workspaces/{workspace}/runs", tags=["runs"])
 
@@ -26,6 +29,14 @@ router = APIRouter(prefix="/workspaces/{workspace}/runs", tags=["runs"])
 def create_run(data: RunCreate, scope: ScopeDep) -> Response:
     """Start a run; its experiment is created on first use."""
     return json_response(runs.create_run(scope, data), 201)
+
+
+@router.post("/submit", response_model=Run, status_code=201)
+def submit_run(data: RunSubmit, scope: ScopeDep, request: Request) -> Response:
+    """Queue a script run on a compute target; it starts when the target has a free slot."""
+    run = submissions.submit_run(scope, data)
+    wake_dispatcher(request.app)
+    return json_response(run, 201)
 
 
 @router.get("", response_model=RunList)
@@ -74,9 +85,17 @@ def update_run(run_id: RunIdPath, data: RunUpdate, scope: ScopeDep) -> Response:
 
 
 @router.post("/{run_id}/cancel", response_model=Run)
-def cancel_run(run_id: RunIdPath, scope: ScopeDep) -> Response:
+def cancel_run(run_id: RunIdPath, scope: ScopeDep, request: Request) -> Response:
     """Cancel a live run."""
-    return json_response(runs.cancel_run(scope, run_id))
+    run = runs.cancel_run(scope, run_id)
+    wake_dispatcher(request.app)  # a canceled queued run frees its place in the queue
+    return json_response(run)
+
+
+@router.post("/{run_id}/heartbeat", response_model=HeartbeatReply)
+def heartbeat(run_id: RunIdPath, data: Heartbeat, scope: ScopeDep) -> Response:
+    """A run's bootstrap reports that it is alive; the answer carries the run's status."""
+    return json_response(compute.heartbeat(scope, run_id, data))
 
 
 @router.patch("/{run_id}/tags", response_model=Run)

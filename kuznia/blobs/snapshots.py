@@ -1,0 +1,206 @@
+"""Building a snapshot of a source folder: ignore rules, limits, hashing with a cache.
+
+Ignore rules (gitignore syntax, matched with ``pathspec``): in every folder, the
+rules of ``.amlignore`` and ``.kuzniaignore`` apply when either exists, otherwise
+those of ``.gitignore``; rules of a folder apply to everything below it.
+``.git``, ``.kuznia`` and folders holding a Kuźnia store are never included.
+Symlinks are followed only when they point inside the source folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from kuznia.entities.paths import check_relative_path
+from kuznia.entities.snapshots import ManifestEntry
+from kuznia.errors import InvalidInput
+
+ALWAYS_SKIPPED = {".git", ".kuznia"}
+IGNORE_FILES = (".amlignore", ".kuzniaignore")
+DEFAULT_MAX_BYTES = 300 * 1024 * 1024
+DEFAULT_MAX_FILES = 2000
+
+
+@dataclass
+class SnapshotLimits:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_files: int = DEFAULT_MAX_FILES
+
+    @classmethod
+    def from_environment(cls) -> SnapshotLimits:
+        return cls(
+            max_bytes=int(os.environ.get("KUZNIA_SNAPSHOT_MAX_BYTES", DEFAULT_MAX_BYTES)),
+            max_files=int(os.environ.get("KUZNIA_SNAPSHOT_MAX_FILES", DEFAULT_MAX_FILES)),
+        )
+
+
+@dataclass
+class SourceFile:
+    path: str  # relative, '/'-separated
+    absolute: Path
+    size: int
+    mode: int
+    mtime_ns: int
+    inode: int
+
+
+def _rules_for(folder: Path, names: set[str]) -> list[str]:
+    chosen = [n for n in IGNORE_FILES if n in names] or ([".gitignore"] if ".gitignore" in names else [])
+    lines: list[str] = []
+    for name in chosen:
+        try:
+            lines.extend((folder / name).read_text(errors="replace").splitlines())
+        except OSError:
+            continue
+    return lines
+
+
+def walk_source(root: Path) -> Iterator[SourceFile]:
+    """Every file of the snapshot, in path order, after ignore rules."""
+    root = root.resolve()
+    # (relative folder prefix, spec) pairs; a path is ignored by the last spec that decides
+    stack: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+    yield from _walk(root, root, "", stack)
+
+
+def _ignored(rel: str, is_dir: bool, stack: list[tuple[str, pathspec.GitIgnoreSpec]]) -> bool:
+    result = False
+    for prefix, spec in stack:
+        if not rel.startswith(prefix):
+            continue
+        sub = rel[len(prefix):] + ("/" if is_dir else "")
+        decided = spec.check_file(sub).include
+        if decided is not None:
+            result = decided
+    return result
+
+
+def _walk(root: Path, folder: Path, rel_folder: str, stack: list[tuple[str, pathspec.GitIgnoreSpec]]) -> Iterator[SourceFile]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        raise InvalidInput(f"source_directory: cannot read {folder}: {exc.strerror}") from None
+    names = {e.name for e in entries}
+    rules = _rules_for(folder, names)
+    pushed = False
+    if rules:
+        stack.append((rel_folder, pathspec.GitIgnoreSpec.from_lines(rules)))
+        pushed = True
+    try:
+        for entry in entries:
+            rel = rel_folder + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name in ALWAYS_SKIPPED or (Path(entry.path) / "kuznia.db").exists():
+                    continue
+                if _ignored(rel, True, stack):
+                    continue
+                yield from _walk(root, Path(entry.path), rel + "/", stack)
+                continue
+            if _ignored(rel, False, stack):
+                continue
+            check_relative_path(rel, "file name in the source directory")
+            path = Path(entry.path)
+            if entry.is_symlink():
+                target = path.resolve()
+                try:
+                    target.relative_to(root)
+                except ValueError:
+                    continue  # never follow a link out of the source folder
+                if not target.is_file():
+                    continue
+                info = target.stat()
+            elif entry.is_file(follow_symlinks=False):
+                info = entry.stat(follow_symlinks=False)
+            else:
+                continue  # sockets, fifos, devices
+            yield SourceFile(rel, path, info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns, info.st_ino)
+    finally:
+        if pushed:
+            stack.pop()
+
+
+def check_limits(files: list[SourceFile], limits: SnapshotLimits, source: Path) -> None:
+    """Raise InvalidInput naming the largest files when the snapshot is over a limit."""
+    total = sum(f.size for f in files)
+    if total <= limits.max_bytes and len(files) <= limits.max_files:
+        return
+    largest = sorted(files, key=lambda f: f.size, reverse=True)[:5]
+    listed = ", ".join(f"{f.path} ({_human(f.size)})" for f in largest)
+    if total > limits.max_bytes:
+        what = f"{_human(total)}, over the limit of {_human(limits.max_bytes)}"
+    else:
+        what = f"{len(files)} files, over the limit of {limits.max_files}"
+    raise InvalidInput(
+        f"source_directory {source} is {what}. Largest files: {listed}. "
+        "Add what the run does not need to .amlignore (gitignore syntax) in that folder, "
+        "or raise KUZNIA_SNAPSHOT_MAX_BYTES / KUZNIA_SNAPSHOT_MAX_FILES."
+    )
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+class HashCache:
+    """Digests of files seen before, keyed by (size, mtime, inode): unchanged files are not re-read."""
+
+    def __init__(self, cache_dir: Path, root: Path) -> None:
+        key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
+        self.file = cache_dir / f"{key}.json"
+        try:
+            self.entries: dict[str, list] = json.loads(self.file.read_text())
+        except (OSError, ValueError):
+            self.entries = {}
+        self.fresh: dict[str, list] = {}
+
+    def lookup(self, f: SourceFile) -> str | None:
+        hit = self.entries.get(f.path)
+        if hit and hit[0] == f.size and hit[1] == f.mtime_ns and hit[2] == f.inode:
+            self.fresh[f.path] = hit
+            return hit[3]
+        return None
+
+    def remember(self, f: SourceFile, digest: str) -> None:
+        self.fresh[f.path] = [f.size, f.mtime_ns, f.inode, digest]
+
+    def save(self) -> None:
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+            with os.fdopen(fd, "w") as handle:
+                json.dump(self.fresh, handle, separators=(",", ":"))
+            os.replace(tmp, self.file)
+        except OSError:
+            pass  # a cache that cannot be written only costs time next submit
+
+
+def hash_file(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def build_manifest(files: list[SourceFile], cache: HashCache | None) -> list[ManifestEntry]:
+    """Manifest entries for ``files``, hashing only what the cache does not know."""
+    entries = []
+    for f in files:
+        digest = cache.lookup(f) if cache else None
+        if digest is None:
+            digest = hash_file(f.absolute)
+            if cache:
+                cache.remember(f, digest)
+        entries.append(ManifestEntry.model_construct(path=f.path, digest=digest, size=f.size, mode=f.mode))
+    return entries

@@ -1,0 +1,1 @@
+"""Launchers: start and stop the bootstrap of a run on a compute target."""

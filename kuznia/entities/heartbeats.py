@@ -1,0 +1,18 @@
+"""What a run's bootstrap reports while it works."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kuznia.entities.common import Entity, Resource
+from kuznia.entities.runs import RunStatus
+
+
+class Heartbeat(Entity):
+    host: str = Field(max_length=255)
+    pid: int = Field(ge=1)
+    script_pid: int | None = Field(default=None, ge=1)
+
+
+class HeartbeatReply(Resource):
+    status: RunStatus

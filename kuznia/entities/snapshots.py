@@ -1,0 +1,77 @@
+"""Snapshots: content-addressed copies of a source folder, described by a manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from pydantic import Field, field_validator
+
+from kuznia.entities.common import Entity, Resource
+from kuznia.entities.paths import check_relative_path
+
+MAX_MANIFEST_ENTRIES = 100_000
+
+
+class ManifestEntry(Entity):
+    path: str
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+    mode: int = Field(default=0o644, ge=0, le=0o7777)
+
+    @field_validator("path")
+    @classmethod
+    def _safe(cls, value: str) -> str:
+        try:
+            return check_relative_path(value, "snapshot path")
+        except Exception as exc:  # InvalidInput -> a field error naming the path
+            raise ValueError(str(exc)) from None
+
+
+class SnapshotCreate(Entity):
+    """A folder as a manifest: every file's relative path, SHA-256, size and mode."""
+
+    entries: list[ManifestEntry] = Field(max_length=MAX_MANIFEST_ENTRIES)
+
+    @field_validator("entries")
+    @classmethod
+    def _unique(cls, entries: list[ManifestEntry]) -> list[ManifestEntry]:
+        paths = [e.path for e in entries]
+        if len(set(paths)) != len(paths):
+            raise ValueError("a path appears twice in the manifest")
+        return sorted(entries, key=lambda e: e.path)
+
+
+def canonical_manifest(entries: list[ManifestEntry]) -> tuple[str, bytes]:
+    """The snapshot id (SHA-256 of the canonical manifest) and the manifest's bytes."""
+    rows = [[e.path, e.digest, e.size, e.mode] for e in sorted(entries, key=lambda e: e.path)]
+    canonical = json.dumps(rows, separators=(",", ":")).encode()
+    return hashlib.sha256(canonical).hexdigest(), canonical
+
+
+class Snapshot(Resource):
+    id: str
+    file_count: int
+    total_bytes: int
+    created_at: datetime
+
+
+class SnapshotManifest(Resource):
+    id: str
+    entries: list[ManifestEntry]
+
+
+class BlobDigests(Entity):
+    digests: list[str] = Field(max_length=MAX_MANIFEST_ENTRIES)
+
+    @field_validator("digests")
+    @classmethod
+    def _hex(cls, values: list[str]) -> list[str]:
+        import re
+
+        pattern = re.compile(r"^[0-9a-f]{64}$")
+        for value in values:
+            if not pattern.match(value):
+                raise ValueError(f"{value[:80]!r} is not a lowercase SHA-256 hex digest")
+        return values

@@ -1,0 +1,1 @@
+"""What runs on the compute: the bootstrap of a submitted run and its helpers."""

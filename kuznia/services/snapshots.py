@@ -1,0 +1,117 @@
+"""Snapshots of source folders: blobs uploaded once per workspace, manifests, restore."""
+
+from __future__ import annotations
+
+import json
+import os
+import tarfile
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from kuznia.blobs.store import check_digest, read_chunks
+from kuznia.entities.common import parse
+from kuznia.entities.paths import check_relative_path
+from kuznia.entities.snapshots import (
+    BlobDigests,
+    ManifestEntry,
+    Snapshot,
+    SnapshotCreate,
+    SnapshotManifest,
+    canonical_manifest,
+)
+from kuznia.errors import InvalidInput, NotFound
+from kuznia.services.scope import Scope
+from kuznia.store import snapshots as store
+
+MAX_SNAPSHOT_BYTES = int(os.environ.get("KUZNIA_SERVER_SNAPSHOT_MAX_BYTES", 10 * 1024**3))
+
+
+def missing_blobs(scope: Scope, digests: BlobDigests) -> list[str]:
+    """The digests this workspace has not uploaded yet (in the order given)."""
+    digests = parse(BlobDigests, digests)
+    with scope.stores.db.read() as conn:
+        known = store.known_digests(conn, scope.workspace_id, digests.digests)
+    return [d for d in dict.fromkeys(digests.digests) if d not in known]
+
+
+def upload_blob(scope: Scope, digest: str, chunks: Iterable[bytes]) -> None:
+    """Store one blob; refused (and not kept for this workspace) unless its SHA-256 is ``digest``."""
+    check_digest(digest)
+    actual, size = scope.stores.blobs.put_stream(chunks)
+    if actual != digest:
+        raise InvalidInput(f"blob content has digest {actual}, not {digest}; the upload was corrupted")
+    with scope.stores.db.write() as conn:
+        store.add_blobs(conn, scope.workspace_id, [(digest, size)])
+
+
+def upload_blob_pack(scope: Scope, stream: IO[bytes]) -> int:
+    """Store the blobs of a tar stream whose members are named by their digests.
+
+    Every member must be a regular file named by the SHA-256 of its content;
+    anything else (links, folders, paths, mismatched content) is refused.
+    Returns how many blobs were stored.
+    """
+    stored: list[tuple[str, int]] = []
+    try:
+        with tarfile.open(fileobj=stream, mode="r|") as pack:
+            for member in pack:
+                if not member.isfile():
+                    raise InvalidInput(f"blob pack: {member.name!r} is not a regular file")
+                try:
+                    check_digest(member.name)
+                except InvalidInput:
+                    raise InvalidInput(f"blob pack: member {member.name[:80]!r} is not named by a SHA-256 digest") from None
+                handle = pack.extractfile(member)
+                assert handle is not None
+                actual, size = scope.stores.blobs.put_stream(read_chunks(handle))
+                if actual != member.name:
+                    raise InvalidInput(f"blob pack: content of {member.name} has digest {actual}")
+                stored.append((actual, size))
+    except tarfile.TarError as exc:
+        raise InvalidInput(f"blob pack: not a readable tar stream ({exc})") from None
+    with scope.stores.db.write() as conn:
+        store.add_blobs(conn, scope.workspace_id, stored)
+    return len(stored)
+
+
+def create_snapshot(scope: Scope, data: SnapshotCreate) -> Snapshot:
+    """Record a snapshot whose blobs the workspace has all uploaded; its id is the
+    SHA-256 of the canonical manifest, so the same folder gives the same id."""
+    data = parse(SnapshotCreate, data)
+    total = sum(e.size for e in data.entries)
+    if total > MAX_SNAPSHOT_BYTES:
+        raise InvalidInput(f"snapshot of {total} bytes is over this server's limit of {MAX_SNAPSHOT_BYTES}")
+    missing = missing_blobs(scope, BlobDigests(digests=[e.digest for e in data.entries]))
+    if missing:
+        raise InvalidInput(f"snapshot: {len(missing)} file(s) were not uploaded first, e.g. blob {missing[0]}")
+    snapshot_id, manifest = canonical_manifest(data.entries)
+    digest, size = scope.stores.blobs.put_bytes(manifest)
+    with scope.stores.db.write() as conn:
+        store.add_blobs(conn, scope.workspace_id, [(digest, size)])
+        return store.insert_snapshot(conn, scope.workspace_id, snapshot_id, len(data.entries), total)
+
+
+def get_snapshot(scope: Scope, snapshot_id: str) -> Snapshot:
+    check_digest(snapshot_id)
+    with scope.stores.db.read() as conn:
+        found = store.read_snapshot(conn, scope.workspace_id, snapshot_id)
+    if found is None:
+        raise NotFound(f"snapshot {snapshot_id} not found in workspace {scope.workspace.name!r}")
+    return found
+
+
+def get_manifest(scope: Scope, snapshot_id: str) -> SnapshotManifest:
+    """The files of a snapshot. Raises NotFound."""
+    get_snapshot(scope, snapshot_id)
+    rows = json.loads(scope.stores.blobs.read_bytes(snapshot_id))
+    entries = [ManifestEntry.model_construct(path=p, digest=d, size=s, mode=m) for p, d, s, m in rows]
+    return SnapshotManifest(id=snapshot_id, entries=entries)
+
+
+def open_snapshot_file(scope: Scope, snapshot_id: str, path: str) -> tuple[ManifestEntry, Iterator[bytes]]:
+    """One file of a snapshot and an iterator over its bytes."""
+    check_relative_path(path, "snapshot path")
+    for entry in get_manifest(scope, snapshot_id).entries:
+        if entry.path == path:
+            return entry, scope.stores.blobs.iter_bytes(entry.digest)
+    raise NotFound(f"snapshot {snapshot_id[:12]} has no file {path!r}")
