@@ -28,6 +28,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from kuznia import Experiment, Workspace  # noqa: E402
+from kuznia.sdk.script_run_config import ScriptRunConfig  # noqa: E402
 
 console = Console()
 EPOCHS = 30
@@ -116,8 +117,26 @@ def main() -> None:
     console.print(summary)
     metrics = parent.get_metrics()
     console.print(f"per-class table: {metrics['per_class']}")
+
+    submitted_run(ws)
     console.print("Look closer (this folder's .kuznia/config.json points at the demo workspace):\n"
                   f"  [bold].venv/bin/kuznia run list --children[/]\n  [bold].venv/bin/kuznia run show {parent.id}[/]")
+
+
+def submitted_run(ws: Workspace) -> None:
+    """The training workflow: hand a script and its folder to the workspace and let it run."""
+    console.rule("[bold]A script run on local compute")
+    source = Path(__file__).parent / "iris"
+    config = ScriptRunConfig(source_directory=source, script="train.py", arguments=["--C", 0.5],
+                             compute_target="local")
+    run = Experiment(ws, "iris-script").submit(config, tags={"how": "submitted"})
+    console.print(f"Submitted {run.id} ({run.status}); its output, streamed as it runs:")
+    run.wait_for_completion(show_output=True)
+    run.refresh()
+    console.print(f"\n[bold]{run.id}[/] {run.status} in {run.get_details()['duration_seconds']:.1f} s; "
+                  f"phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in run._entity.timings.items()))
+    console.print(f"metrics: {run.get_metrics()['accuracy']}")
+    console.print(f"files: {', '.join(run.get_file_names())}")
 
 
 if __name__ == "__main__":

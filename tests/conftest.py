@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -43,6 +45,7 @@ def free_port() -> int:
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the developer's ~/.kuznia; start each test in its own folder."""
     monkeypatch.setenv("KUZNIA_HOME", str(tmp_path / "kuznia-home"))
+    monkeypatch.setenv("KUZNIA_FORKSERVER_IDLE_SECONDS", "120")  # do not outlive the test session long
     for name in ("KUZNIA_WORKSPACE", "KUZNIA_PATH", "KUZNIA_SERVER", "KUZNIA_RUN_ID", "KUZNIA_TOKEN",
                  "KUZNIA_TRACKING_URI", "KUZNIA_DATABASE_URL", "KUZNIA_STORAGE_URL"):
         monkeypatch.delenv(name, raising=False)
@@ -164,3 +167,60 @@ def api_ws(api: httpx.Client) -> str:
     name = f"ws-{uuid.uuid4().hex[:12]}"
     assert api.post("/workspaces", json={"name": name}).status_code == 201
     return name
+
+
+class ServerProcess:
+    """A real `kuznia server` subprocess on 127.0.0.1 (what users and CI run)."""
+
+    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+        self.env = env
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ServerProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kuznia.cli", "server", "--port", str(self.port)],
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(self.process.stderr.read().decode())  # type: ignore[union-attr]
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.kill()
+        raise AssertionError("kuznia server did not start")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def bootstrap_process(run):  # noqa: ANN001, ANN201
+    """The bootstrap process of a submitted run, from the pid its log reports."""
+    import re
+
+    import psutil
+
+    found = re.search(r"\(pid (\d+)\)", run.get_logs("kuznia/bootstrap.log"))
+    assert found, "the bootstrap has not reported its pid yet"
+    return psutil.Process(int(found.group(1)))
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUZNIA_")}
+    env.update(KUZNIA_HOME=str(home), COLUMNS="200", NO_COLOR="1")
+    return env

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import psutil
 
+from kuznia.compute import forkserver
+
 BOOTSTRAP_MODULE = "kuznia.runtime.bootstrap"
 
 
@@ -56,7 +58,14 @@ class LocalLauncher:
         if "KUZNIA_HOME" in os.environ:
             env["KUZNIA_HOME"] = os.environ["KUZNIA_HOME"]
         request.work_root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        log = open(request.work_root / f"{request.run_id}.launch.log", "ab")  # noqa: SIM115
+        log_path = request.work_root / f"{request.run_id}.launch.log"
+        if os.environ.get("KUZNIA_FORKSERVER", "1") != "0":
+            path = forkserver.socket_path()
+            try:
+                return forkserver.request_launch(path, request.run_id, env, request.work_root, log_path)
+            except OSError:
+                self._start_forkserver(path)  # warm for the next run; this one starts cold
+        log = open(log_path, "ab")  # noqa: SIM115
         try:
             child = subprocess.Popen(
                 [sys.executable, "-m", BOOTSTRAP_MODULE, "--run-id", request.run_id],
@@ -70,22 +79,43 @@ class LocalLauncher:
             )
         finally:
             log.close()
+        self._keep(child)
+        return child.pid
+
+    def _keep(self, child: subprocess.Popen[bytes]) -> None:
         with self._lock:
             self._children = [c for c in self._children if c.poll() is None]
             self._children.append(child)
-        return child.pid
+
+    def _start_forkserver(self, path: Path) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KUZNIA_")}
+        idle = os.environ.get("KUZNIA_FORKSERVER_IDLE_SECONDS", str(forkserver.IDLE_SECONDS))
+        child = subprocess.Popen(
+            [sys.executable, "-m", "kuznia.compute.forkserver", "--socket", str(path), "--idle-seconds", idle],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True,
+        )
+        self._keep(child)
 
 
-def is_bootstrap_alive(pid: int | None, run_id: str) -> bool:
-    """Whether ``pid`` is still the bootstrap of ``run_id`` (pids get reused)."""
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch), or None when it is gone."""
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def is_bootstrap_alive(pid: int | None, started: float | None) -> bool:
+    """Whether ``pid`` is still the process that started at ``started`` (pids get reused)."""
     if not pid:
         return False
     try:
         process = psutil.Process(pid)
         if process.status() == psutil.STATUS_ZOMBIE:
             return False
-        return run_id in process.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return started is None or abs(process.create_time() - started) < 1.0
+    except psutil.Error:
         return False
 
 

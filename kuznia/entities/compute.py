@@ -20,7 +20,8 @@ def _cores() -> int:
 
 
 class ComputeSettings(Entity):
-    """How a target runs work. Timeouts decide when a silent run is NotResponding, then Failed."""
+    """How a target runs work. A silent run becomes NotResponding after
+    ``not_responding_after_seconds``, and Failed after ``failed_after_seconds`` more."""
 
     max_concurrent_runs: int = Field(default_factory=_cores, ge=1, le=1024)
     heartbeat_interval_seconds: float = Field(default=5.0, ge=0.1, le=600)

@@ -12,6 +12,7 @@ class Heartbeat(Entity):
     host: str = Field(max_length=255)
     pid: int = Field(ge=1)
     script_pid: int | None = Field(default=None, ge=1)
+    started_at: float | None = Field(default=None, description="when the bootstrap process started")
 
 
 class HeartbeatReply(Resource):

@@ -24,6 +24,8 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from kuznia.entities.heartbeats import Heartbeat
 from kuznia.entities.logs import BOOTSTRAP_LOG, USER_LOG
 from kuznia.entities.runs import ErrorDetails, Run, RunStatus, RunUpdate
@@ -80,10 +82,11 @@ class Bootstrap:
         return True
 
     def _heartbeats(self, interval: float) -> None:
-        beat = Heartbeat(host=socket.gethostname(), pid=os.getpid())
+        started = psutil.Process().create_time()
+        beat = Heartbeat(host=socket.gethostname(), pid=os.getpid(), started_at=started)
         while not self._stop_heartbeat.is_set():
             try:
-                beat = Heartbeat(host=beat.host, pid=beat.pid, script_pid=self.script_pid)
+                beat = Heartbeat(host=beat.host, pid=beat.pid, script_pid=self.script_pid, started_at=started)
                 reply = self.backend.heartbeat(self.workspace, self.run_id, beat)
                 if reply.status == RunStatus.CANCEL_REQUESTED:
                     self.cancel.set()

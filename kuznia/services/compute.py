@@ -19,6 +19,7 @@ from kuznia.compute.local import (
     LocalLauncher,
     is_bootstrap_alive,
     kill_process_tree,
+    process_started,
     this_host,
 )
 from kuznia.entities.common import check_name, parse, utcnow
@@ -111,7 +112,7 @@ def dispatch(scope: Scope) -> list[str]:
             _end(scope, run_id, RunStatus.FAILED, f"could not start the run's process: {exc}")
             continue
         with scope.stores.db.write() as conn:
-            run_store.update_run_row(conn, run_id, {"process_id": pid})
+            run_store.update_run_row(conn, run_id, {"process_id": pid, "process_started": process_started(pid)})
         started.append(run_id)
     return started
 
@@ -123,9 +124,9 @@ def _end(scope: Scope, run_id: str, status: RunStatus, message: str) -> None:
 
 
 def reap(scope: Scope) -> list[tuple[str, RunStatus]]:
-    """Mark runs whose heartbeat stopped: NotResponding after one timeout, Failed
-    (Canceled if a cancel was asked) after the second. A bootstrap known to be gone
-    from this host is NotResponding at once."""
+    """Mark runs whose heartbeat stopped: NotResponding after ``not_responding_after_seconds``
+    of silence, then Failed (Canceled if a cancel was asked) after ``failed_after_seconds``
+    more. A bootstrap known to be gone from this host is NotResponding at once."""
     now = utcnow()
     host = this_host()
     changes: list[tuple[str, RunStatus]] = []
@@ -136,12 +137,12 @@ def reap(scope: Scope) -> list[tuple[str, RunStatus]]:
         settings = targets.get(row.compute_target) or ComputeSettings()
         silent = (now - row.heartbeat_at).total_seconds() if row.heartbeat_at else float("inf")
         gone = row.process_host == host and row.process_id is not None and not is_bootstrap_alive(
-            row.process_id, row.id
+            row.process_id, row.process_started
         )
         status = RunStatus(row.status)
         if status == RunStatus.PREPARING and not gone:
             silent -= settings.startup_timeout_seconds  # a starting bootstrap has not reported yet
-        if silent > settings.failed_after_seconds:
+        if status == RunStatus.NOT_RESPONDING and silent > settings.failed_after_seconds:
             final = RunStatus.CANCELED if _cancel_was_requested(row) else RunStatus.FAILED
             if row.process_host == host:
                 kill_process_tree(row.script_pid)
@@ -184,6 +185,8 @@ def heartbeat(scope: Scope, run_id: str, data: Heartbeat) -> HeartbeatReply:
                                   "process_id": data.pid}
         if data.script_pid is not None:
             values["script_pid"] = data.script_pid
+        if data.started_at is not None:
+            values["process_started"] = data.started_at
         if status == RunStatus.NOT_RESPONDING:
             state = run_store.read_state(conn, scope.workspace_id, run_id) or {}
             previous = [s for s, _ in state.get("timeline") or [] if s != RunStatus.NOT_RESPONDING.value]

@@ -108,7 +108,8 @@ def live_runs(conn: Connection, workspace_id: str) -> list[Any]:
     """Submitted runs whose process should be alive, with what the reaper needs."""
     return list(conn.execute(
         select(runs.c.id, runs.c.status, runs.c.heartbeat_at, runs.c.compute_target,
-               runs.c.process_host, runs.c.process_id, runs.c.script_pid, runs.c.timeline)
+               runs.c.process_host, runs.c.process_id, runs.c.process_started, runs.c.script_pid,
+               runs.c.timeline)
         .where(runs.c.workspace_id == workspace_id, runs.c.compute_target.is_not(None),
                runs.c.status.in_(ACTIVE_STATUSES))
     ))

@@ -76,6 +76,7 @@ runs = Table(
     Column("timeline", JSON, nullable=True),
     Column("process_host", String(255), nullable=True),
     Column("process_id", Integer, nullable=True),
+    Column("process_started", Float, nullable=True),
     Column("script_pid", Integer, nullable=True),
     UniqueConstraint("experiment_id", "number"),
     Index(None, "workspace_id", "created_at"),

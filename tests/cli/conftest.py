@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import clean_env
 
 KUZNIA = [sys.executable, "-m", "kuznia.cli"]
 
@@ -33,8 +34,7 @@ class Cli:
 
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KUZNIA_")}
-    env.update(KUZNIA_HOME=str(tmp_path / "home"), COLUMNS="200", NO_COLOR="1")
+    env = clean_env(tmp_path / "home")
     project = tmp_path / "project"
     project.mkdir()
     return Cli(project, env)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from kuznia import Experiment, Workspace
+from tests.conftest import ServerProcess
 
 
 def _seed(path, name="team"):  # noqa: ANN001
@@ -98,36 +96,14 @@ def test_help_teaches():
     assert "Example:" in out.stdout and "--filter" in out.stdout and "--json" in out.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def real_server(cli, tmp_path, postgres_url):
     """`kuznia db upgrade` + `kuznia server` as real subprocesses on PostgreSQL."""
     cli("db", "upgrade", "--database-url", postgres_url)
-    port = _free_port()
     env = dict(cli.env, KUZNIA_DATABASE_URL=postgres_url, KUZNIA_STORAGE_URL=str(tmp_path / "blobs"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kuznia.cli", "server", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise AssertionError(process.stderr.read().decode())
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    server = ServerProcess(env).start()
+    yield server.url
+    server.stop()
 
 
 def test_cli_and_sdk_against_a_real_server(cli, real_server):

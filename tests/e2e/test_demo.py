@@ -26,3 +26,7 @@ def test_demo_runs_the_whole_lifecycle(tmp_path):
     assert len(parent.get_children()) == 3
     assert len(parent.get_children()[0].get_metrics()["accuracy"]) == 30
     assert "outputs/model.pkl" in parent.get_file_names()
+    script_run = next(Experiment(ws, "iris-script").get_runs())
+    assert script_run.status == "Completed"
+    assert "saved outputs/model.pkl" in result.stdout  # streamed from the script
+    assert {"outputs/model.pkl", "logs/user_logs/std_log.txt"} <= set(script_run.get_file_names())

@@ -13,6 +13,7 @@ import pytest
 from kuznia.errors import InvalidInput, NotFound, RunFailed
 from kuznia.sdk.script_run_config import ScriptRunConfig
 from tests import factories
+from tests.conftest import bootstrap_process
 
 TRAIN = textwrap.dedent("""
     import os, sys
@@ -144,20 +145,13 @@ def test_max_run_duration_is_enforced(ws, tmp_path):
         _wait_for(lambda pid=pid: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", 10)
 
 
-def _bootstrap_of(run_id: str) -> psutil.Process | None:
-    for process in psutil.process_iter(["cmdline"]):
-        if run_id in (process.info["cmdline"] or []) and "kuznia.runtime.bootstrap" in process.info["cmdline"]:
-            return process
-    return None
-
-
 def test_a_killed_bootstrap_goes_not_responding_then_failed(ws, tmp_path):
     factories.fast_compute(ws)
     src = factories.source_folder(tmp_path / "src", {"sleep.py": SLEEPER})
     run = factories.experiment(ws).submit(ScriptRunConfig(src, "sleep.py"))
     _wait_for(lambda: "started" in run.get_logs())
     script_child = _pids_of(run)[0]
-    _bootstrap_of(run.id).kill()  # kill -9
+    bootstrap_process(run).kill()  # kill -9
     seen: list[str] = []
 
     def progressed() -> bool:
@@ -286,3 +280,11 @@ def test_system_metrics_are_sampled(ws, tmp_path):
     metrics = run.get_metrics()
     assert {"system/cpu_percent", "system/memory_percent", "system/process_rss_mb"} <= set(metrics)
     assert isinstance(metrics["system/cpu_percent"], list)
+
+
+def test_runs_start_without_the_fork_server_too(ws, tmp_path, monkeypatch):
+    monkeypatch.setenv("KUZNIA_FORKSERVER", "0")  # the cold path: a fresh interpreter per run
+    src = factories.source_folder(tmp_path / "src", {"hi.py": "print('cold start')\n"})
+    run = factories.experiment(ws).submit(ScriptRunConfig(src, "hi.py"))
+    run.wait_for_completion(timeout_seconds=120)
+    assert "cold start" in run.get_logs()

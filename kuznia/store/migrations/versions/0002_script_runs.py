@@ -71,6 +71,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('timeline', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('process_host', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('process_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('process_started', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('script_pid', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_runs_compute_target_status_created_at'), ['compute_target', 'status', 'created_at'], unique=False)
 
@@ -82,6 +83,7 @@ def downgrade() -> None:
     with op.batch_alter_table('runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_runs_compute_target_status_created_at'))
         batch_op.drop_column('script_pid')
+        batch_op.drop_column('process_started')
         batch_op.drop_column('process_id')
         batch_op.drop_column('process_host')
         batch_op.drop_column('timeline')
