@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from kuznia.compute import forkserver
+from kuznia.compute import forkserver_client as forkserver
 
 BOOTSTRAP_MODULE = "kuznia.runtime.bootstrap"
 
@@ -91,7 +91,7 @@ class LocalLauncher:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KUZNIA_")}
         idle = os.environ.get("KUZNIA_FORKSERVER_IDLE_SECONDS", str(forkserver.IDLE_SECONDS))
         child = subprocess.Popen(
-            [sys.executable, "-m", "kuznia.compute.forkserver", "--socket", str(path), "--idle-seconds", idle],
+            [sys.executable, "-m", "kuznia.runtime.forkserver", "--socket", str(path), "--idle-seconds", idle],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, close_fds=True,
         )

@@ -10,14 +10,14 @@ import time
 
 import pytest
 
-from kuznia.compute import forkserver
+from kuznia.compute import forkserver_client as forkserver
 
 
 def test_socket_is_private_and_named_after_the_code(tmp_path):
     path = forkserver.socket_path("test" + os.urandom(4).hex())
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert forkserver.code_fingerprint() == forkserver.code_fingerprint()
-    server = subprocess.Popen([sys.executable, "-m", "kuznia.compute.forkserver", "--socket", str(path),
+    server = subprocess.Popen([sys.executable, "-m", "kuznia.runtime.forkserver", "--socket", str(path),
                                "--idle-seconds", "5"])
     try:
         deadline = time.monotonic() + 60
@@ -25,7 +25,7 @@ def test_socket_is_private_and_named_after_the_code(tmp_path):
             time.sleep(0.1)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         # a second server for the same socket steps aside at once
-        second = subprocess.run([sys.executable, "-m", "kuznia.compute.forkserver", "--socket", str(path)],
+        second = subprocess.run([sys.executable, "-m", "kuznia.runtime.forkserver", "--socket", str(path)],
                                 timeout=60)
         assert second.returncode == 0
         log = tmp_path / "child.log"

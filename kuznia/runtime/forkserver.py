@@ -7,15 +7,15 @@ single-threaded (so forking is safe), listens on a 0600 Unix socket named after
 the interpreter and the code it loaded (so new code never runs in an old
 server), and exits after a while without requests.
 
-Protocol: one JSON request per connection ``{"run_id", "env", "cwd", "log"}``,
-answered with ``{"pid": N}`` once the child exists.
+Protocol (the client is ``kuznia.compute.forkserver_client``): one JSON request
+per connection ``{"run_id", "env", "cwd", "log"}``, answered with ``{"pid": N}``
+once the child exists.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import os
 import random
@@ -23,11 +23,8 @@ import select
 import signal
 import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
-
-import kuznia
 
 PRELOAD = (
     "kuznia.runtime.bootstrap",
@@ -36,38 +33,6 @@ PRELOAD = (
     "kuznia.store.metrics",
     "numpy",
 )
-IDLE_SECONDS = float(os.environ.get("KUZNIA_FORKSERVER_IDLE_SECONDS", 900))
-
-
-def code_fingerprint() -> str:
-    """Changes when the interpreter, the Kuźnia version or any of its source files change."""
-    root = Path(kuznia.__file__).parent
-    stamp = hashlib.sha256(f"{sys.executable}|{kuznia.__version__}".encode())
-    for path in sorted(root.rglob("*.py")):
-        info = path.stat()
-        stamp.update(f"{path.relative_to(root)}:{info.st_mtime_ns}:{info.st_size}".encode())
-    return stamp.hexdigest()[:24]
-
-
-def socket_path(fingerprint: str | None = None) -> Path:
-    folder = Path(tempfile.gettempdir()) / f"kuznia-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / f"fork-{fingerprint or code_fingerprint()}.sock"
-
-
-def request_launch(path: Path, run_id: str, env: dict[str, str], cwd: Path, log: Path, timeout: float = 10.0) -> int:
-    """Ask the fork server at ``path`` for a bootstrap of ``run_id``; returns its pid. Raises OSError."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
-        client.settimeout(timeout)
-        client.connect(str(path))
-        client.sendall(json.dumps({"run_id": run_id, "env": env, "cwd": str(cwd), "log": str(log)}).encode() + b"\n")
-        reply = b""
-        while not reply.endswith(b"\n"):
-            block = client.recv(4096)
-            if not block:
-                raise OSError("the fork server closed the connection")
-            reply += block
-    return int(json.loads(reply)["pid"])
 
 
 def _child(request: dict, listener: socket.socket) -> None:  # pragma: no cover - runs in the forked child
@@ -157,7 +122,7 @@ def serve(path: Path, idle_seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m kuznia.compute.forkserver")
     parser.add_argument("--socket", required=True)
-    parser.add_argument("--idle-seconds", type=float, default=IDLE_SECONDS)
+    parser.add_argument("--idle-seconds", type=float, default=900.0)
     args = parser.parse_args()
     serve(Path(args.socket), args.idle_seconds)
 
