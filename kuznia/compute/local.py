@@ -29,6 +29,25 @@ class LaunchRequest:
     work_root: Path
 
 
+def run_environment(base: dict[str, str], run_id: str, token: str, tracking_uri: str, workspace: str,
+                    experiment: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a run's processes: ``base`` without Kuźnia's own variables
+    (``KUZNIA_HOME`` excepted), ``extra``, then the variables that tell the SDK which run it is."""
+    env = {k: v for k, v in base.items() if not k.startswith("KUZNIA_")}
+    env.update(extra or {})
+    env.update(
+        KUZNIA_RUN_ID=run_id,
+        KUZNIA_RUN_TOKEN=token,
+        KUZNIA_TRACKING_URI=tracking_uri,
+        KUZNIA_WORKSPACE=workspace,
+        KUZNIA_EXPERIMENT=experiment,
+        PYTHONUNBUFFERED="1",
+    )
+    if "KUZNIA_HOME" in base:
+        env["KUZNIA_HOME"] = base["KUZNIA_HOME"]
+    return env
+
+
 def this_host() -> str:
     return socket.gethostname()
 
@@ -45,18 +64,9 @@ class LocalLauncher:
         self._lock = threading.Lock()
 
     def launch(self, request: LaunchRequest) -> int:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KUZNIA_")}
-        env.update(
-            KUZNIA_RUN_ID=request.run_id,
-            KUZNIA_RUN_TOKEN=request.token,
-            KUZNIA_TRACKING_URI=request.tracking_uri,
-            KUZNIA_WORKSPACE=request.workspace,
-            KUZNIA_EXPERIMENT=request.experiment,
-            KUZNIA_WORK_ROOT=str(request.work_root),
-            PYTHONUNBUFFERED="1",
-        )
-        if "KUZNIA_HOME" in os.environ:
-            env["KUZNIA_HOME"] = os.environ["KUZNIA_HOME"]
+        env = run_environment(dict(os.environ), request.run_id, request.token, request.tracking_uri,
+                              request.workspace, request.experiment)
+        env["KUZNIA_WORK_ROOT"] = str(request.work_root)
         request.work_root.mkdir(parents=True, exist_ok=True, mode=0o700)
         log_path = request.work_root / f"{request.run_id}.launch.log"
         if os.environ.get("KUZNIA_FORKSERVER", "1") != "0":

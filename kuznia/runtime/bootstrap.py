@@ -26,6 +26,7 @@ from pathlib import Path
 
 import psutil
 
+from kuznia.compute.local import run_environment
 from kuznia.entities.heartbeats import Heartbeat
 from kuznia.entities.logs import BOOTSTRAP_LOG, USER_LOG
 from kuznia.entities.runs import ErrorDetails, Run, RunStatus, RunUpdate
@@ -109,21 +110,10 @@ class Bootstrap:
         self.say(f"snapshot {manifest.id[:12]}: {len(manifest.entries)} files in {self.workdir}")
 
     def environment(self, run: Run) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KUZNIA_")}
         definition = run.definition
         assert definition is not None
-        env.update(definition.environment_variables)
-        env.update(
-            KUZNIA_RUN_ID=self.run_id,
-            KUZNIA_RUN_TOKEN=self.token,
-            KUZNIA_TRACKING_URI=self.tracking_uri,
-            KUZNIA_WORKSPACE=self.workspace,
-            KUZNIA_EXPERIMENT=run.experiment_name,
-            PYTHONUNBUFFERED="1",
-        )
-        if "KUZNIA_HOME" in os.environ:
-            env["KUZNIA_HOME"] = os.environ["KUZNIA_HOME"]
-        return env
+        return run_environment(dict(os.environ), self.run_id, self.token, self.tracking_uri, self.workspace,
+                               run.experiment_name, definition.environment_variables)
 
     def execute(self, run: Run, settings_grace: float, metrics_interval: float) -> Outcome:
         definition = run.definition
