@@ -61,6 +61,7 @@ class MetricBuffer:
         self._send_lock = threading.Lock()
         self._names: set[str] = set()
         self._error: KuzniaError | None = None
+        self._error_kept = False  # True: the failed points were kept and may still go through
         _SENDER.register(self)
 
     def add(self, name: str, value: Any, step: Any = None) -> None:
@@ -108,6 +109,8 @@ class MetricBuffer:
                     return
                 except KuzniaError as exc:
                     self._report(exc, keep=False, dropped=len(part))
+            if self._error is not None and self._error_kept:
+                self._error = None  # the kept points went through after all: nothing was lost
 
     def _send_with_retries(self, points: list[tuple[str, float, int | None, float]], retries: tuple[float, ...]) -> None:
         batch = _to_batch(points)
@@ -121,7 +124,8 @@ class MetricBuffer:
                 time.sleep(delay)
 
     def _report(self, exc: KuzniaError, keep: bool, dropped: int = 0) -> None:
-        self._error = exc
+        if self._error is None or self._error_kept or not keep:
+            self._error, self._error_kept = exc, keep  # a loss is never overwritten by a mere delay
         what = "kept for the next try" if keep else f"{dropped} points dropped"
         print(f"kuznia: sending metrics of {self.label} failed ({what}): {exc.message}", file=sys.stderr)
 
