@@ -17,14 +17,23 @@ _EXPORTS = {
     "Run": "kuznia.sdk.run",
     "ViewType": "kuznia.entities.experiments",
     "RunStatus": "kuznia.entities.runs",
+    "ScriptRunConfig": "kuznia.sdk.script_run_config",
+    "RunConfiguration": "kuznia.sdk.script_run_config",
+    "ComputeTarget": "kuznia.sdk.compute",
+    "LocalCompute": "kuznia.sdk.compute",
+    "Environment": "kuznia.sdk.environment",
+    "CondaDependencies": "kuznia.sdk.environment",
 }
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; the names load lazily below
     from kuznia.entities.experiments import ViewType  # noqa: F401
     from kuznia.entities.runs import RunStatus  # noqa: F401
+    from kuznia.sdk.compute import ComputeTarget, LocalCompute  # noqa: F401
+    from kuznia.sdk.environment import CondaDependencies, Environment  # noqa: F401
     from kuznia.sdk.experiment import Experiment  # noqa: F401
     from kuznia.sdk.run import Run  # noqa: F401
+    from kuznia.sdk.script_run_config import RunConfiguration, ScriptRunConfig  # noqa: F401
     from kuznia.sdk.workspace import Workspace  # noqa: F401
 
 

@@ -16,6 +16,13 @@ from pydantic import BaseModel, TypeAdapter
 from kuznia.blobs.store import CHUNK_SIZE, read_chunks
 from kuznia.entities.common import check_name, check_run_id
 from kuznia.entities.compute import ComputeTarget, ComputeTargetCreate, ComputeTargetUpdate
+from kuznia.entities.environments import (
+    EnvironmentBuild,
+    EnvironmentList,
+    EnvironmentSpec,
+    EnvironmentVersion,
+    PruneResult,
+)
 from kuznia.entities.experiments import (
     Experiment,
     ExperimentCreate,
@@ -45,6 +52,7 @@ from kuznia.entities.runs import (
     RunUpdate,
     TagsUpdate,
 )
+from kuznia.entities.secrets import SecretInfo, SecretNames, SecretsSet, SecretValue
 from kuznia.entities.snapshots import BlobDigests, Snapshot, SnapshotCreate, SnapshotManifest
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
 from kuznia.errors import ConnectionFailed, KuzniaError, error_from_dict
@@ -55,6 +63,10 @@ _SUMMARIES = TypeAdapter(list[MetricSummary])
 _RECORDS = TypeAdapter(list[MetricRecord])
 _TARGETS = TypeAdapter(list[ComputeTarget])
 _STRINGS = TypeAdapter(list[str])
+_ENV_VERSIONS = TypeAdapter(list[EnvironmentVersion])
+_ENV_BUILDS = TypeAdapter(list[EnvironmentBuild])
+_SECRET_VALUES = TypeAdapter(list[SecretValue])
+_SECRET_INFOS = TypeAdapter(list[SecretInfo])
 PACK_BYTES = 32 * 1024 * 1024  # files are sent in tar packs of about this size
 API = "/api/v1"
 
@@ -331,6 +343,61 @@ class HttpBackend:
 
     def list_log_streams(self, workspace: str, run_id: str) -> list[str]:
         return _STRINGS.validate_json(self._send("GET", f"{self._run(workspace, run_id)}/logs").content)
+
+    # environments ------------------------------------------------------------------------
+    def register_environment(self, workspace: str, spec: EnvironmentSpec) -> EnvironmentVersion:
+        return self._call("POST", f"{self._ws(workspace)}/environments", EnvironmentVersion, spec)
+
+    def _env(self, workspace: str, name: str) -> str:
+        return f"{self._ws(workspace)}/environments/{_seg(check_name('environment name', name, 63))}"
+
+    def get_environment(self, workspace: str, name: str, version: int | None = None) -> EnvironmentVersion:
+        params = {"version": version} if version is not None else {}
+        return self._get(self._env(workspace, name), EnvironmentVersion, params=params)
+
+    def list_environments(self, workspace: str) -> list[EnvironmentVersion]:
+        found: list[EnvironmentVersion] = []
+        token = None
+        while True:
+            params: dict[str, Any] = {"max_results": 1000}
+            if token:
+                params["page_token"] = token
+            page = self._get(f"{self._ws(workspace)}/environments", EnvironmentList, params=params)
+            found.extend(page.items)
+            token = page.next_page_token
+            if not token:
+                return found
+
+    def list_environment_versions(self, workspace: str, name: str) -> list[EnvironmentVersion]:
+        return _ENV_VERSIONS.validate_json(self._send("GET", self._env(workspace, name) + "/versions").content)
+
+    def build_environment(self, workspace: str, name: str, version: int | None = None) -> EnvironmentBuild:
+        params = {"version": version} if version is not None else {}
+        # building can take minutes: no read timeout for this call
+        return self._call("POST", self._env(workspace, name) + "/build", EnvironmentBuild, params=params,
+                          timeout=httpx.Timeout(None, connect=10.0))
+
+    def list_environment_builds(self, workspace: str) -> list[EnvironmentBuild]:
+        return _ENV_BUILDS.validate_json(self._send("GET", f"{self._ws(workspace)}/environment-cache").content)
+
+    def prune_environment_builds(self, workspace: str, unused_for_seconds: float) -> PruneResult:
+        return self._call("POST", f"{self._ws(workspace)}/environment-cache/prune", PruneResult,
+                          params={"unused_for_seconds": unused_for_seconds})
+
+    # key vault -----------------------------------------------------------------------------
+    def set_secrets(self, workspace: str, data: SecretsSet) -> None:
+        self._send("POST", f"{self._ws(workspace)}/secrets", model=data)
+
+    def get_secrets(self, workspace: str, names: list[str]) -> list[SecretValue]:
+        response = self._send("POST", f"{self._ws(workspace)}/secrets/values", model=SecretNames(names=names))
+        return _SECRET_VALUES.validate_json(response.content)
+
+    def list_secrets(self, workspace: str) -> list[SecretInfo]:
+        return _SECRET_INFOS.validate_json(self._send("GET", f"{self._ws(workspace)}/secrets").content)
+
+    def delete_secret(self, workspace: str, name: str) -> None:
+        name = SecretNames(names=[name]).names[0]
+        self._send("DELETE", f"{self._ws(workspace)}/secrets/{_seg(name)}")
 
 
 def _error(response: httpx.Response) -> KuzniaError:

@@ -9,6 +9,12 @@ from typing import BinaryIO
 
 from kuznia.blobs.store import read_chunks
 from kuznia.entities.compute import ComputeTarget, ComputeTargetCreate, ComputeTargetUpdate
+from kuznia.entities.environments import (
+    EnvironmentBuild,
+    EnvironmentSpec,
+    EnvironmentVersion,
+    PruneResult,
+)
 from kuznia.entities.experiments import (
     Experiment,
     ExperimentCreate,
@@ -37,15 +43,19 @@ from kuznia.entities.runs import (
     RunUpdate,
     TagsUpdate,
 )
+from kuznia.entities.secrets import SecretInfo, SecretNames, SecretsSet, SecretValue
 from kuznia.entities.snapshots import BlobDigests, Snapshot, SnapshotCreate, SnapshotManifest
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
 from kuznia.services import (
     compute,
+    environment_builds,
+    environments,
     experiments,
     files,
     logs,
     metrics,
     runs,
+    secrets,
     snapshots,
     submissions,
     workspaces,
@@ -214,6 +224,49 @@ class LocalBackend:
 
     def list_log_streams(self, workspace: str, run_id: str) -> list[str]:
         return logs.list_log_streams(self._scope(workspace), run_id)
+
+    # environments
+    def register_environment(self, workspace: str, spec: EnvironmentSpec) -> EnvironmentVersion:
+        return environments.register(self._scope(workspace), spec)
+
+    def get_environment(self, workspace: str, name: str, version: int | None = None) -> EnvironmentVersion:
+        return environments.get(self._scope(workspace), name, version)
+
+    def list_environments(self, workspace: str) -> list[EnvironmentVersion]:
+        scope, found, token = self._scope(workspace), [], None
+        while True:
+            page = environments.list_latest(scope, token, 1000)
+            found.extend(page.items)
+            token = page.next_page_token
+            if not token:
+                return found
+
+    def list_environment_versions(self, workspace: str, name: str) -> list[EnvironmentVersion]:
+        return environments.list_versions(self._scope(workspace), name)
+
+    def build_environment(self, workspace: str, name: str, version: int | None = None) -> EnvironmentBuild:
+        return environment_builds.build(self._scope(workspace), name, version)
+
+    def list_environment_builds(self, workspace: str) -> list[EnvironmentBuild]:
+        self._scope(workspace)
+        return environment_builds.list_builds(self.stores)
+
+    def prune_environment_builds(self, workspace: str, unused_for_seconds: float) -> PruneResult:
+        self._scope(workspace)
+        return environment_builds.prune(self.stores, unused_for_seconds)
+
+    # key vault
+    def set_secrets(self, workspace: str, data: SecretsSet) -> None:
+        secrets.set_secrets(self._scope(workspace), data)
+
+    def get_secrets(self, workspace: str, names: list[str]) -> list[SecretValue]:
+        return secrets.get_secrets(self._scope(workspace), SecretNames(names=names))
+
+    def list_secrets(self, workspace: str) -> list[SecretInfo]:
+        return secrets.list_secrets(self._scope(workspace))
+
+    def delete_secret(self, workspace: str, name: str) -> None:
+        secrets.delete_secret(self._scope(workspace), name)
 
 
 @lru_cache(maxsize=64)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kuznia.cli import compute, experiment, run, server, workspace
+from kuznia.cli import compute, environment, experiment, run, secret, server, workspace
 
 app = typer.Typer(
     name="kuznia",
@@ -19,6 +19,8 @@ app.add_typer(workspace.app, name="workspace")
 app.add_typer(experiment.app, name="experiment")
 app.add_typer(run.app, name="run")
 app.add_typer(compute.app, name="compute")
+app.add_typer(environment.app, name="environment")
+app.add_typer(secret.app, name="secret")
 app.command("server")(server.serve)
 app.add_typer(server.db_app, name="db")
 

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
 import sys
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
+from kuznia import codeinfo
+
 IDLE_SECONDS = float(os.environ.get("KUZNIA_FORKSERVER_IDLE_SECONDS", 900))
-_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def code_fingerprint() -> str:
     """Changes when the interpreter, the Kuźnia version or any of its source files change."""
-    try:
-        version = metadata.version("kuznia")
-    except metadata.PackageNotFoundError:
-        version = "source"
-    stamp = hashlib.sha256(f"{sys.executable}|{version}".encode())
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        info = path.stat()
-        stamp.update(f"{path.relative_to(_PACKAGE)}:{info.st_mtime_ns}:{info.st_size}".encode())
-    return stamp.hexdigest()[:24]
+    return codeinfo.code_fingerprint(salt=sys.executable)
 
 
 def socket_path(fingerprint: str | None = None) -> Path:

@@ -27,6 +27,7 @@ class LaunchRequest:
     tracking_uri: str
     token: str
     work_root: Path
+    env_cache: Path
 
 
 def run_environment(base: dict[str, str], run_id: str, token: str, tracking_uri: str, workspace: str,
@@ -67,6 +68,7 @@ class LocalLauncher:
         env = run_environment(dict(os.environ), request.run_id, request.token, request.tracking_uri,
                               request.workspace, request.experiment)
         env["KUZNIA_WORK_ROOT"] = str(request.work_root)
+        env["KUZNIA_ENV_CACHE"] = str(request.env_cache)
         request.work_root.mkdir(parents=True, exist_ok=True, mode=0o700)
         log_path = request.work_root / f"{request.run_id}.launch.log"
         if os.environ.get("KUZNIA_FORKSERVER", "1") != "0":

@@ -9,6 +9,7 @@ from kuznia.entities.common import Entity, Resource
 MAX_LOG_APPEND_CHARS = 1_000_000
 USER_LOG = "user_logs/std_log.txt"
 BOOTSTRAP_LOG = "kuznia/bootstrap.log"
+ENVIRONMENT_LOG = "environment/build.log"
 
 
 class LogAppend(Entity):

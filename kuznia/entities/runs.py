@@ -27,6 +27,7 @@ from kuznia.entities.common import (
     Text,
     WorkspaceName,
 )
+from kuznia.entities.environments import EnvironmentSpec
 
 
 class RunStatus(StrEnum):
@@ -142,6 +143,7 @@ class RunDefinition(Entity):
     compute_target: WorkspaceName = "local"
     max_run_duration_seconds: float | None = Field(default=None, gt=0, le=365 * 86_400)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    environment: EnvironmentSpec | None = Field(default=None, description="None: the server's interpreter")
 
     @field_validator("script")
     @classmethod

@@ -21,6 +21,7 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +29,10 @@ import psutil
 
 from kuznia.compute.local import run_environment
 from kuznia.entities.heartbeats import Heartbeat
-from kuznia.entities.logs import BOOTSTRAP_LOG, USER_LOG
+from kuznia.entities.logs import BOOTSTRAP_LOG, ENVIRONMENT_LOG, USER_LOG
 from kuznia.entities.runs import ErrorDetails, Run, RunStatus, RunUpdate
-from kuznia.errors import InvalidState, KuzniaError
+from kuznia.environments.cache import EnvironmentCache
+from kuznia.errors import InvalidInput, InvalidState, KuzniaError
 from kuznia.runtime.log_stream import LogStream
 from kuznia.runtime.process import start_script, stop_script
 from kuznia.runtime.system_metrics import SystemMetrics
@@ -63,9 +65,20 @@ class Bootstrap:
             path=self.tracking_uri
         )
         self.cancel = threading.Event()
+        self.masker: Callable[[str], str] = secret_masker([])
         self.script_pid: int | None = None
         self._stop_heartbeat = threading.Event()
         self.log = LogStream(self.backend, self.workspace, run_id, BOOTSTRAP_LOG, self.metadir / "bootstrap.log")
+
+    def load_masks(self) -> None:
+        """The workspace's secret values, to mask them in the logs of this run."""
+        try:
+            names = [s.name for s in self.backend.list_secrets(self.workspace)]
+            values = [v.value.get_secret_value() for v in self.backend.get_secrets(self.workspace, names)] if names else []
+        except KuzniaError as exc:
+            self.say(f"secrets could not be read for masking: {exc.message}")
+            values = []
+        self.masker = secret_masker(values)
 
     def say(self, message: str) -> None:
         self.log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {message}\n")
@@ -109,16 +122,35 @@ class Bootstrap:
             os.chmod(target, entry.mode)
         self.say(f"snapshot {manifest.id[:12]}: {len(manifest.entries)} files in {self.workdir}")
 
+    def prepare_environment(self, run: Run) -> str:
+        """Step (1): the interpreter of the run's environment, built (or found) in the cache."""
+        spec = run.definition.environment if run.definition else None
+        if spec is None:
+            self.say(f"environment: the current interpreter {sys.executable}")
+            return sys.executable
+        cache = EnvironmentCache(Path(os.environ.get("KUZNIA_ENV_CACHE") or self.metadir / "environments"))
+        started = time.monotonic()
+        build_log = LogStream(self.backend, self.workspace, self.run_id, ENVIRONMENT_LOG, self.metadir / "build.log")
+        try:
+            prepared = cache.prepare(spec, lambda text: build_log.write(self.masker(text)))
+        finally:
+            build_log.close()
+        how = "found in the cache" if prepared.cached else "built"
+        self.say(f"environment {spec.name}: {how} in {time.monotonic() - started:.2f} s ({prepared.python})")
+        return prepared.python
+
     def environment(self, run: Run) -> dict[str, str]:
         definition = run.definition
         assert definition is not None
+        variables = dict(definition.environment.environment_variables) if definition.environment else {}
+        variables.update(definition.environment_variables)  # the run's own settings win
         return run_environment(dict(os.environ), self.run_id, self.token, self.tracking_uri, self.workspace,
-                               run.experiment_name, definition.environment_variables)
+                               run.experiment_name, variables)
 
-    def execute(self, run: Run, settings_grace: float, metrics_interval: float) -> Outcome:
+    def execute(self, run: Run, python: str, settings_grace: float, metrics_interval: float) -> Outcome:
         definition = run.definition
         assert definition is not None
-        command = [sys.executable, definition.script, *(_as_argument(a) for a in definition.arguments)]
+        command = [python, definition.script, *(_as_argument(a) for a in definition.arguments)]
         if not self.set_status(RunStatus.RUNNING):
             return Outcome(RunStatus.CANCELED, "canceled before the script started")
         self.say(f"running {' '.join(command[1:])}")
@@ -128,7 +160,7 @@ class Bootstrap:
         self.script_pid = process.pid
         sdk_run = SdkRun._from_entity(Workspace._wrap(self.backend, self.backend.get_workspace(self.workspace)), run)
         sampler = SystemMetrics(sdk_run, metrics_interval, process.pid).start()
-        pump = threading.Thread(target=_pump, args=(process, user_log, tail), daemon=True)
+        pump = threading.Thread(target=_pump, args=(process, user_log, tail, self.masker), daemon=True)
         pump.start()
         limit = definition.max_run_duration_seconds
         deadline = None if limit is None else time.monotonic() + limit
@@ -166,9 +198,9 @@ class Bootstrap:
             if path.is_dir():
                 uploaded = sdk_run.upload_folder(folder, path, overwrite=True)
                 self.say(f"uploaded {len(uploaded)} file(s) from ./{folder}")
-        user_log = self.metadir / "std_log.txt"
-        if user_log.exists():
-            sdk_run.upload_file(f"logs/{USER_LOG}", user_log, overwrite=True)
+        for local, name in ((self.metadir / "std_log.txt", USER_LOG), (self.metadir / "build.log", ENVIRONMENT_LOG)):
+            if local.exists():
+                sdk_run.upload_file(f"logs/{name}", local, overwrite=True)
 
     # the whole thing -------------------------------------------------------------------
     def main(self) -> int:
@@ -181,9 +213,17 @@ class Bootstrap:
             heart = threading.Thread(target=self._heartbeats, args=(settings.heartbeat_interval_seconds,), daemon=True)
             heart.start()
             self.say(f"run {self.run_id} on {socket.gethostname()} (pid {os.getpid()})")
-            self.say(f"environment: the current interpreter {sys.executable}")
+            self.load_masks()
+            try:
+                python = self.prepare_environment(run)
+            except InvalidInput as exc:
+                raise _EnvironmentFailed(exc.message) from None
             self.fetch_snapshot(run)
-            outcome = self.execute(run, settings.cancel_grace_seconds, settings.system_metrics_interval_seconds)
+            outcome = self.execute(run, python, settings.cancel_grace_seconds,
+                                   settings.system_metrics_interval_seconds)
+        except _EnvironmentFailed as exc:
+            outcome = Outcome(RunStatus.FAILED, str(exc))
+            self.say(str(exc))
         except KuzniaError as exc:
             outcome = Outcome(RunStatus.FAILED, f"the bootstrap failed: {exc.message}")
             self.say(outcome.message or "")
@@ -216,16 +256,38 @@ class Bootstrap:
         return 0 if outcome.status == RunStatus.COMPLETED else 1
 
 
+class _EnvironmentFailed(Exception):
+    """The run's environment could not be built; the message is the resolver's."""
+
+
 def _as_argument(value: object) -> str:
     return str(value)
 
 
-def _pump(process, log: LogStream, tail: deque[str]) -> None:  # noqa: ANN001
+def _pump(process, log: LogStream, tail: deque[str], mask: Callable[[str], str]) -> None:  # noqa: ANN001
     assert process.stdout is not None
     for raw in iter(process.stdout.readline, b""):
-        line = raw.decode("utf-8", errors="replace")
+        line = mask(raw.decode("utf-8", errors="replace"))
         tail.append(line)
         log.write(line)
+
+
+MASK = "***"
+MIN_MASKED_LENGTH = 4
+
+
+def secret_masker(values: list[str]) -> Callable[[str], str]:
+    """Replaces every secret value (longest first) by ***; values under 4 characters are
+    left alone, or ordinary words and numbers would vanish from the logs."""
+    secrets = sorted({v for v in values if len(v) >= MIN_MASKED_LENGTH}, key=len, reverse=True)
+
+    def mask(text: str) -> str:
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    return mask
 
 
 def _last_traceback(lines: list[str]) -> str | None:

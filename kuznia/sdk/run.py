@@ -222,6 +222,14 @@ class Run(RunMetricsMixin, RunFilesMixin, RunExecutionMixin):
         else:
             self.fail(exc)
 
+    # secrets -------------------------------------------------------------------
+    def get_secret(self, name: str) -> str:
+        """A secret of the workspace's key vault (inside a run: allowed by its run token)."""
+        return self.workspace.get_default_keyvault().get_secret(name)
+
+    def get_secrets(self, secrets: list[str]) -> dict[str, str]:
+        return self.workspace.get_default_keyvault().get_secrets(secrets)
+
     # children ------------------------------------------------------------------
     def child_run(self, name: str | None = None, run_id: str | None = None,
                   outputs: str | os.PathLike[str] | None = None) -> Run:

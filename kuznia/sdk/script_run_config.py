@@ -122,10 +122,14 @@ class ScriptRunConfig:
         """The RunDefinition the server stores; raises InvalidInput for a bad field."""
         if not self.script:
             raise InvalidInput("script: which script to run? e.g. ScriptRunConfig('src', script='train.py')")
+        environment = self.environment
+        if environment is not None and not hasattr(environment, "to_spec"):
+            raise InvalidInput("environment: give an Environment, e.g. Environment.get(ws, 'sklearn')")
         return parse(RunDefinition, {
             "script": Path(self.script).as_posix(),
             "arguments": self.arguments,
             "compute_target": self.compute_target,
             "max_run_duration_seconds": self.max_run_duration_seconds,
             "environment_variables": self.run_config.environment_variables,
+            "environment": environment.to_spec() if environment is not None else None,
         })

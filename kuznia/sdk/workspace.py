@@ -124,6 +124,12 @@ class Workspace:
 
         return {e.name: e for e in Experiment.list(self)}
 
+    def get_default_keyvault(self) -> Any:
+        """The workspace's key vault (encrypted secrets)."""
+        from kuznia.sdk.keyvault import Keyvault
+
+        return Keyvault(self)
+
     @property
     def compute_targets(self) -> dict[str, Any]:
         """Compute targets by name (``local`` always exists)."""

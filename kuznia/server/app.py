@@ -9,11 +9,13 @@ from fastapi import FastAPI
 from kuznia import __version__
 from kuznia.server.api import (
     compute,
+    environments,
     experiments,
     files,
     logs,
     metrics,
     runs,
+    secrets,
     snapshots,
     workspaces,
 )
@@ -66,7 +68,8 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
         """Liveness: answers without authentication."""
         return {"status": "ok", "version": __version__}
 
-    for module in (workspaces, experiments, runs, metrics, files, logs, snapshots, compute):
+    for module in (workspaces, experiments, runs, metrics, files, logs, snapshots, compute, environments,
+                   secrets):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
 

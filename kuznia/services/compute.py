@@ -105,7 +105,7 @@ def dispatch(scope: Scope) -> list[str]:
     started = []
     for run_id, token, experiment in claims:
         request = LaunchRequest(run_id, scope.workspace.name, experiment, scope.stores.tracking_uri, token,
-                                scope.stores.work_root)
+                                scope.stores.work_root, scope.stores.env_cache)
         try:
             pid = launcher.launch(request)
         except OSError as exc:

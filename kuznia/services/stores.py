@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kuznia.blobs import BlobStore
 from kuznia.errors import InvalidInput, NotFound
+from kuznia.settings import kuznia_home
 from kuznia.store.database import Database
 
 DB_FILE = "kuznia.db"
@@ -33,6 +34,8 @@ class Stores:
     tracking_uri: str | None = None
     #: where bootstraps launched from this process make their working folders
     work_root: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "kuznia-runs")
+    #: built environments of runs launched from this process (the "container registry")
+    env_cache: Path = field(default_factory=lambda: kuznia_home() / "environments")
 
     def close(self) -> None:
         self.db.dispose()
@@ -59,7 +62,7 @@ def open_embedded(path: str | os.PathLike[str], create: bool = False) -> Stores:
     db = Database(f"sqlite:///{folder / DB_FILE}")
     db.migrate()
     return Stores(db=db, blobs=BlobStore(folder / BLOBS_DIR), key_file=folder / KEY_FILE,
-                  tracking_uri=str(folder), work_root=folder / "runs")
+                  tracking_uri=str(folder), work_root=folder / "runs", env_cache=folder / "environments")
 
 
 def open_server(database_url: str, storage_url: str, key_file: str | os.PathLike[str] | None = None) -> Stores:

@@ -18,8 +18,11 @@ def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]] | d
     """Insert rows, skipping any whose primary or unique key already exists."""
     if not rows:
         return 0
-    stmt = _insert(conn, table).on_conflict_do_nothing()
-    return conn.execute(stmt, rows).rowcount
+    # RETURNING counts what was inserted on both databases; rowcount of a batched
+    # insert is -1 on PostgreSQL.
+    key = next(iter(table.primary_key.columns))
+    stmt = _insert(conn, table).on_conflict_do_nothing().returning(key)
+    return len(conn.execute(stmt, rows).all())
 
 
 def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str], update: list[str]) -> None:

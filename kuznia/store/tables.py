@@ -204,3 +204,24 @@ run_log_chunks = Table(
     Column("text", Text, nullable=False),
     UniqueConstraint("run_id", "stream", "offset"),
 )
+
+environments = Table(
+    "environments",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(63), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("spec", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The key vault: values are Fernet tokens; the key lives outside the database.
+secrets = Table(
+    "secrets",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(127), primary_key=True),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -9,7 +9,10 @@ import kuznia
 
 
 def test_public_names():
-    assert kuznia.__all__ == ["Experiment", "Run", "RunStatus", "ViewType", "Workspace"]
+    assert kuznia.__all__ == [
+        "ComputeTarget", "CondaDependencies", "Environment", "Experiment", "LocalCompute", "Run",
+        "RunConfiguration", "RunStatus", "ScriptRunConfig", "ViewType", "Workspace",
+    ]
     for name in kuznia.__all__:
         assert getattr(kuznia, name).__name__ == name
 

@@ -1,0 +1,38 @@
+"""Building environments into this host's cache, and keeping the cache tidy."""
+
+from __future__ import annotations
+
+from kuznia.entities.environments import EnvironmentBuild, PruneResult
+from kuznia.environments.cache import EnvironmentCache
+from kuznia.services import environments
+from kuznia.services.scope import Scope
+from kuznia.services.stores import Stores
+from kuznia.store import environments as store
+
+
+def build(scope: Scope, name: str, version: int | None = None) -> EnvironmentBuild:
+    """Build (or find cached) a registered environment. Raises InvalidInput with the
+    resolver's message when it cannot be built."""
+    spec = environments.get(scope, name, version).spec
+    cache = EnvironmentCache(scope.stores.env_cache)
+    prepared = cache.prepare(spec, lambda _: None)
+    if prepared.key is None:  # user-managed: nothing is built
+        from kuznia.entities.common import utcnow
+
+        now = utcnow()
+        return EnvironmentBuild(key="user-managed", python=prepared.python, size_bytes=0, created_at=now,
+                                last_used_at=now)
+    return next(b for b in cache.builds() if b.key == prepared.key)
+
+
+def list_builds(stores: Stores) -> list[EnvironmentBuild]:
+    return EnvironmentCache(stores.env_cache).builds()
+
+
+def prune(stores: Stores, unused_for_seconds: float) -> PruneResult:
+    """Remove builds no registered environment (of any workspace) maps to and that
+    no run used for ``unused_for_seconds``."""
+    cache = EnvironmentCache(stores.env_cache)
+    with stores.db.read() as conn:
+        keep = {cache.key_for(spec) for spec in store.all_specs(conn)}
+    return cache.prune(keep, unused_for_seconds)
