@@ -23,6 +23,7 @@ _EXPORTS = {
     "LocalCompute": "kuznia.sdk.compute",
     "Environment": "kuznia.sdk.environment",
     "CondaDependencies": "kuznia.sdk.environment",
+    "Model": "kuznia.sdk.model",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; the names load lazily below
     from kuznia.sdk.compute import ComputeTarget, LocalCompute  # noqa: F401
     from kuznia.sdk.environment import CondaDependencies, Environment  # noqa: F401
     from kuznia.sdk.experiment import Experiment  # noqa: F401
+    from kuznia.sdk.model import Model  # noqa: F401
     from kuznia.sdk.run import Run  # noqa: F401
     from kuznia.sdk.script_run_config import RunConfiguration, ScriptRunConfig  # noqa: F401
     from kuznia.sdk.workspace import Workspace  # noqa: F401

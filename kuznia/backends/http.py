@@ -41,6 +41,14 @@ from kuznia.entities.metrics import (
     MetricRecordCreate,
     MetricSummary,
 )
+from kuznia.entities.models import (
+    Model,
+    ModelCreate,
+    ModelFiles,
+    ModelList,
+    ModelQuery,
+    ModelUpdate,
+)
 from kuznia.entities.paths import check_relative_path
 from kuznia.entities.runs import (
     PropertiesUpdate,
@@ -398,6 +406,34 @@ class HttpBackend:
     def delete_secret(self, workspace: str, name: str) -> None:
         name = SecretNames(names=[name]).names[0]
         self._send("DELETE", f"{self._ws(workspace)}/secrets/{_seg(name)}")
+
+    # model registry --------------------------------------------------------------------------
+    def _model(self, workspace: str, name: str, version: int | None = None) -> str:
+        url = f"{self._ws(workspace)}/models/{_seg(check_name('model name', name, 63))}"
+        return url if version is None else f"{url}/versions/{int(version)}"
+
+    def register_model(self, workspace: str, data: ModelCreate) -> Model:
+        return self._call("POST", f"{self._ws(workspace)}/models", Model, data)
+
+    def get_model(self, workspace: str, name: str, version: int | None = None) -> Model:
+        return self._get(self._model(workspace, name, version), Model)
+
+    def list_models(self, workspace: str, query: ModelQuery) -> ModelList:
+        return self._call("POST", f"{self._ws(workspace)}/models/search", ModelList, query)
+
+    def update_model(self, workspace: str, name: str, version: int, data: ModelUpdate) -> Model:
+        return self._call("PATCH", self._model(workspace, name, version), Model, data)
+
+    def delete_model(self, workspace: str, name: str, version: int) -> None:
+        self._send("DELETE", self._model(workspace, name, version))
+
+    def get_model_files(self, workspace: str, name: str, version: int) -> ModelFiles:
+        return self._get(self._model(workspace, name, version) + "/files", ModelFiles)
+
+    def download_model_file(self, workspace: str, name: str, version: int, path: str, destination: BinaryIO) -> None:
+        check_relative_path(path, "model file")
+        self._stream_into(API + self._model(workspace, name, version) + "/files/" + quote(path, safe="/"),
+                          destination)
 
 
 def _error(response: httpx.Response) -> KuzniaError:

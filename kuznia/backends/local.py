@@ -33,6 +33,14 @@ from kuznia.entities.metrics import (
     MetricRecordCreate,
     MetricSummary,
 )
+from kuznia.entities.models import (
+    Model,
+    ModelCreate,
+    ModelFiles,
+    ModelList,
+    ModelQuery,
+    ModelUpdate,
+)
 from kuznia.entities.runs import (
     PropertiesUpdate,
     Run,
@@ -54,6 +62,7 @@ from kuznia.services import (
     files,
     logs,
     metrics,
+    models,
     runs,
     secrets,
     snapshots,
@@ -267,6 +276,30 @@ class LocalBackend:
 
     def delete_secret(self, workspace: str, name: str) -> None:
         secrets.delete_secret(self._scope(workspace), name)
+
+    # model registry
+    def register_model(self, workspace: str, data: ModelCreate) -> Model:
+        return models.register_model(self._scope(workspace), data)
+
+    def get_model(self, workspace: str, name: str, version: int | None = None) -> Model:
+        return models.get_model(self._scope(workspace), name, version)
+
+    def list_models(self, workspace: str, query: ModelQuery) -> ModelList:
+        return models.list_models(self._scope(workspace), query)
+
+    def update_model(self, workspace: str, name: str, version: int, data: ModelUpdate) -> Model:
+        return models.update_model(self._scope(workspace), name, version, data)
+
+    def delete_model(self, workspace: str, name: str, version: int) -> None:
+        models.delete_model(self._scope(workspace), name, version)
+
+    def get_model_files(self, workspace: str, name: str, version: int) -> ModelFiles:
+        return models.get_files(self._scope(workspace), name, version)
+
+    def download_model_file(self, workspace: str, name: str, version: int, path: str, destination: BinaryIO) -> None:
+        _, chunks = models.open_file(self._scope(workspace), name, version, path)
+        for chunk in chunks:
+            destination.write(chunk)
 
 
 @lru_cache(maxsize=64)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kuznia.cli import compute, environment, experiment, run, secret, server, workspace
+from kuznia.cli import compute, environment, experiment, model, run, secret, server, workspace
 
 app = typer.Typer(
     name="kuznia",
@@ -21,6 +21,7 @@ app.add_typer(run.app, name="run")
 app.add_typer(compute.app, name="compute")
 app.add_typer(environment.app, name="environment")
 app.add_typer(secret.app, name="secret")
+app.add_typer(model.app, name="model")
 app.command("server")(server.serve)
 app.add_typer(server.db_app, name="db")
 

@@ -222,6 +222,27 @@ class Run(RunMetricsMixin, RunFilesMixin, RunExecutionMixin):
         else:
             self.fail(exc)
 
+    # models --------------------------------------------------------------------
+    def register_model(self, model_name: str, model_path: str = "outputs", tags: dict[str, Any] | None = None,
+                       properties: dict[str, Any] | None = None, model_framework: str | None = None,
+                       model_framework_version: str | None = None, description: str | None = None,
+                       datasets: list[str] | None = None, **_: Any) -> Any:
+        """Register a file or folder of this run's files (e.g. ``outputs/model.pkl``) as the next
+        version of ``model_name``, with lineage to this run. Inside a submitted script a local
+        ``model_path`` not uploaded yet is uploaded first."""
+        from kuznia.sdk.model import Model
+
+        local = Path(model_path)
+        if self._is_submitted_context and local.exists():
+            if local.is_file():
+                self.upload_file(model_path, local, overwrite=True)
+            else:
+                self.upload_folder(model_path, local, overwrite=True)
+        return Model._register_from_run(
+            self.workspace, self.id, model_name, model_path, tags=tags, properties=properties,
+            model_framework=model_framework, model_framework_version=model_framework_version,
+            description=description, datasets=datasets)
+
     # secrets -------------------------------------------------------------------
     def get_secret(self, name: str) -> str:
         """A secret of the workspace's key vault (inside a run: allowed by its run token)."""

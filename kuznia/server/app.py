@@ -14,6 +14,7 @@ from kuznia.server.api import (
     files,
     logs,
     metrics,
+    models,
     runs,
     secrets,
     snapshots,
@@ -69,7 +70,7 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
         return {"status": "ok", "version": __version__}
 
     for module in (workspaces, experiments, runs, metrics, files, logs, snapshots, compute, environments,
-                   secrets):
+                   secrets, models):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -225,3 +226,45 @@ secrets = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+models = Table(
+    "models",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(63), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("framework", String(100), nullable=True),
+    Column("framework_version", String(100), nullable=True),
+    Column("datasets", JSON, nullable=False),
+    # lineage: no foreign key, so a model outlives the run that made it
+    Column("run_id", String(300), nullable=True, index=True),
+    Column("experiment_name", String(255), nullable=True),
+    Column("root", String(255), nullable=False),
+    Column("manifest_digest", String(64), nullable=False),
+    Column("file_count", Integer, nullable=False),
+    Column("total_bytes", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+def _model_key_value(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("workspace_id", String(36), primary_key=True),
+        Column("model_name", String(63), primary_key=True),
+        Column("model_version", Integer, primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("value", Text, nullable=False),
+        ForeignKeyConstraint(
+            ["workspace_id", "model_name", "model_version"],
+            ["models.workspace_id", "models.name", "models.version"],
+            ondelete="CASCADE",
+        ),
+        Index(None, "key", "value"),
+    )
+
+
+model_tags = _model_key_value("model_tags")
+model_properties = _model_key_value("model_properties")

@@ -10,7 +10,7 @@ import kuznia
 
 def test_public_names():
     assert kuznia.__all__ == [
-        "ComputeTarget", "CondaDependencies", "Environment", "Experiment", "LocalCompute", "Run",
+        "ComputeTarget", "CondaDependencies", "Environment", "Experiment", "LocalCompute", "Model", "Run",
         "RunConfiguration", "RunStatus", "ScriptRunConfig", "ViewType", "Workspace",
     ]
     for name in kuznia.__all__:
