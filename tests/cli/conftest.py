@@ -22,7 +22,7 @@ class Cli:
     def __call__(self, *args: str, ok: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [*KUZNIA, *args], cwd=self.cwd, env=self.env, capture_output=True, text=True,
-            timeout=120, input=input,
+            timeout=300, input=input,
         )
         if ok and result.returncode != 0:
             raise AssertionError(f"kuznia {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
