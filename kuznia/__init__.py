@@ -24,6 +24,11 @@ _EXPORTS = {
     "Environment": "kuznia.sdk.environment",
     "CondaDependencies": "kuznia.sdk.environment",
     "Model": "kuznia.sdk.model",
+    "InferenceConfig": "kuznia.sdk.webservice",
+    "Webservice": "kuznia.sdk.webservice",
+    "LocalWebservice": "kuznia.sdk.webservice",
+    "AciWebservice": "kuznia.sdk.webservice",
+    "Keyvault": "kuznia.sdk.keyvault",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -33,9 +38,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs; the names load lazily below
     from kuznia.sdk.compute import ComputeTarget, LocalCompute  # noqa: F401
     from kuznia.sdk.environment import CondaDependencies, Environment  # noqa: F401
     from kuznia.sdk.experiment import Experiment  # noqa: F401
+    from kuznia.sdk.keyvault import Keyvault  # noqa: F401
     from kuznia.sdk.model import Model  # noqa: F401
     from kuznia.sdk.run import Run  # noqa: F401
     from kuznia.sdk.script_run_config import RunConfiguration, ScriptRunConfig  # noqa: F401
+    from kuznia.sdk.webservice import AciWebservice, InferenceConfig, LocalWebservice, Webservice  # noqa: F401
     from kuznia.sdk.workspace import Workspace  # noqa: F401
 
 

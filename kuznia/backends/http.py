@@ -16,6 +16,13 @@ from pydantic import BaseModel, TypeAdapter
 from kuznia.blobs.store import CHUNK_SIZE, read_chunks
 from kuznia.entities.common import check_name, check_run_id
 from kuznia.entities.compute import ComputeTarget, ComputeTargetCreate, ComputeTargetUpdate
+from kuznia.entities.deployments import (
+    Deployment,
+    DeploymentCreate,
+    DeploymentUpdate,
+    EndpointKeys,
+    EndpointTelemetry,
+)
 from kuznia.entities.environments import (
     EnvironmentBuild,
     EnvironmentList,
@@ -75,6 +82,7 @@ _ENV_VERSIONS = TypeAdapter(list[EnvironmentVersion])
 _ENV_BUILDS = TypeAdapter(list[EnvironmentBuild])
 _SECRET_VALUES = TypeAdapter(list[SecretValue])
 _SECRET_INFOS = TypeAdapter(list[SecretInfo])
+_DEPLOYMENTS = TypeAdapter(list[Deployment])
 PACK_BYTES = 32 * 1024 * 1024  # files are sent in tar packs of about this size
 API = "/api/v1"
 
@@ -434,6 +442,38 @@ class HttpBackend:
         check_relative_path(path, "model file")
         self._stream_into(API + self._model(workspace, name, version) + "/files/" + quote(path, safe="/"),
                           destination)
+
+    # deployments ------------------------------------------------------------------------------
+    def _endpoint(self, workspace: str, name: str) -> str:
+        return f"{self._ws(workspace)}/endpoints/{_seg(check_name('endpoint name', name, 63))}"
+
+    def deploy(self, workspace: str, data: DeploymentCreate) -> Deployment:
+        return self._call("POST", f"{self._ws(workspace)}/endpoints", Deployment, data)
+
+    def get_deployment(self, workspace: str, name: str) -> Deployment:
+        return self._get(self._endpoint(workspace, name), Deployment)
+
+    def list_deployments(self, workspace: str) -> list[Deployment]:
+        return _DEPLOYMENTS.validate_json(self._send("GET", f"{self._ws(workspace)}/endpoints").content)
+
+    def update_deployment(self, workspace: str, name: str, data: DeploymentUpdate) -> Deployment:
+        return self._call("PATCH", self._endpoint(workspace, name), Deployment, data)
+
+    def delete_deployment(self, workspace: str, name: str) -> None:
+        self._send("DELETE", self._endpoint(workspace, name))
+
+    def get_endpoint_keys(self, workspace: str, name: str) -> EndpointKeys:
+        return self._get(self._endpoint(workspace, name) + "/keys", EndpointKeys)
+
+    def regen_endpoint_key(self, workspace: str, name: str, which: str) -> EndpointKeys:
+        return self._call("POST", self._endpoint(workspace, name) + "/keys/regenerate", EndpointKeys,
+                          params={"key": which})
+
+    def get_endpoint_logs(self, workspace: str, name: str) -> str:
+        return self._send("GET", self._endpoint(workspace, name) + "/logs").text
+
+    def get_endpoint_telemetry(self, workspace: str, name: str) -> EndpointTelemetry:
+        return self._get(self._endpoint(workspace, name) + "/telemetry", EndpointTelemetry)
 
 
 def _error(response: httpx.Response) -> KuzniaError:

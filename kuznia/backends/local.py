@@ -9,6 +9,13 @@ from typing import BinaryIO
 
 from kuznia.blobs.store import read_chunks
 from kuznia.entities.compute import ComputeTarget, ComputeTargetCreate, ComputeTargetUpdate
+from kuznia.entities.deployments import (
+    Deployment,
+    DeploymentCreate,
+    DeploymentUpdate,
+    EndpointKeys,
+    EndpointTelemetry,
+)
 from kuznia.entities.environments import (
     EnvironmentBuild,
     EnvironmentSpec,
@@ -56,6 +63,7 @@ from kuznia.entities.snapshots import BlobDigests, Snapshot, SnapshotCreate, Sna
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
 from kuznia.services import (
     compute,
+    deployments,
     environment_builds,
     environments,
     experiments,
@@ -300,6 +308,34 @@ class LocalBackend:
         _, chunks = models.open_file(self._scope(workspace), name, version, path)
         for chunk in chunks:
             destination.write(chunk)
+
+    # deployments
+    def deploy(self, workspace: str, data: DeploymentCreate) -> Deployment:
+        return deployments.deploy(self._scope(workspace), data)
+
+    def get_deployment(self, workspace: str, name: str) -> Deployment:
+        return deployments.get(self._scope(workspace), name)
+
+    def list_deployments(self, workspace: str) -> list[Deployment]:
+        return deployments.list_deployments(self._scope(workspace))
+
+    def update_deployment(self, workspace: str, name: str, data: DeploymentUpdate) -> Deployment:
+        return deployments.update(self._scope(workspace), name, data)
+
+    def delete_deployment(self, workspace: str, name: str) -> None:
+        deployments.delete(self._scope(workspace), name)
+
+    def get_endpoint_keys(self, workspace: str, name: str) -> EndpointKeys:
+        return deployments.get_keys(self._scope(workspace), name)
+
+    def regen_endpoint_key(self, workspace: str, name: str, which: str) -> EndpointKeys:
+        return deployments.regen_key(self._scope(workspace), name, which)
+
+    def get_endpoint_logs(self, workspace: str, name: str) -> str:
+        return deployments.get_logs(self._scope(workspace), name)
+
+    def get_endpoint_telemetry(self, workspace: str, name: str) -> EndpointTelemetry:
+        return deployments.telemetry(self._scope(workspace), name)
 
 
 @lru_cache(maxsize=64)

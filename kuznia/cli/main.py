@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from kuznia.cli import compute, environment, experiment, model, run, secret, server, workspace
+from kuznia.cli import (
+    compute,
+    endpoint,
+    environment,
+    experiment,
+    model,
+    run,
+    secret,
+    server,
+    workspace,
+)
 
 app = typer.Typer(
     name="kuznia",
@@ -22,6 +32,7 @@ app.add_typer(compute.app, name="compute")
 app.add_typer(environment.app, name="environment")
 app.add_typer(secret.app, name="secret")
 app.add_typer(model.app, name="model")
+app.add_typer(endpoint.app, name="endpoint")
 app.command("server")(server.serve)
 app.add_typer(server.db_app, name="db")
 

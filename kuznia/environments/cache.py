@@ -61,7 +61,7 @@ class EnvironmentCache:
         os.utime(marker)  # last use, for pruning
         return Prepared(str(self.root / key / "bin" / "python"), key, True)
 
-    def prepare(self, spec: EnvironmentSpec, log: Callable[[str], None]) -> Prepared:
+    def prepare(self, spec: EnvironmentSpec, log: Callable[[str], object]) -> Prepared:
         """The environment of ``spec``, built now unless cached. Raises InvalidInput with
         the resolver's message when it cannot be built."""
         found = self.lookup(spec)
@@ -84,7 +84,7 @@ class EnvironmentCache:
             raise InvalidInput(f"environment {spec.name!r}: interpreter {path} does not exist on this compute")
         return path
 
-    def _run(self, command: list[str], log: Callable[[str], None]) -> None:
+    def _run(self, command: list[str], log: Callable[[str], object]) -> None:
         log("$ " + " ".join(command) + "\n")
         process = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
         output = _ANSI.sub("", process.stdout + process.stderr)
@@ -94,7 +94,7 @@ class EnvironmentCache:
             reason = " ".join(lines[-6:])[-1500:] or f"exit code {process.returncode}"
             raise InvalidInput(f"environment could not be built: {reason}")
 
-    def _build(self, spec: EnvironmentSpec, key: str, log: Callable[[str], None]) -> None:
+    def _build(self, spec: EnvironmentSpec, key: str, log: Callable[[str], object]) -> None:
         started = time.monotonic()
         tmp = self.root / f".build-{key}-{uuid.uuid4().hex[:8]}"
         python = spec.python.python_version or sys.executable

@@ -188,6 +188,16 @@ class Model:
         target.mkdir(parents=True, exist_ok=True)
         return model.download(target, exist_ok=True)
 
+    @staticmethod
+    def deploy(workspace: Workspace, name: str, models: Sequence[Model | str], inference_config: Any,
+               deployment_config: Any = None, deployment_target: Any = None, overwrite: bool = False,
+               **_: Any) -> Any:
+        """Deploy ``models`` with a scoring script as a web service; returns the Webservice
+        at once (call ``wait_for_deployment``)."""
+        from kuznia.sdk.webservice import deploy
+
+        return deploy(workspace, name, models, inference_config, deployment_config, overwrite)
+
     def __repr__(self) -> str:
         return f"Model(name={self.name!r}, version={self.version})"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 
 from kuznia import __version__
 from kuznia.server.api import (
     compute,
+    endpoints,
     environments,
     experiments,
     files,
@@ -22,9 +23,12 @@ from kuznia.server.api import (
 )
 from kuznia.server.errors import install_error_handlers
 from kuznia.server.limits import BodyLimitMiddleware
-from kuznia.server.loops import DispatchLoop
+from kuznia.server.loops import DeploymentLoop, DispatchLoop
 from kuznia.server.settings import ServerSettings
+from kuznia.services import deployments
+from kuznia.services.deployment_manager import DeploymentManager
 from kuznia.services.stores import Stores, open_server
+from kuznia.serving.gateway import Gateway
 
 API_PREFIX = "/api/v1"
 
@@ -42,13 +46,17 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
     async def lifespan(app: FastAPI):  # noqa: ANN202
         loop = DispatchLoop(stores, settings.dispatch_interval_seconds)
         app.state.dispatch_loop = loop
+        serving = DeploymentLoop(DeploymentManager(stores, local=False, gateway=app.state.gateway))
         if settings.dispatch_interval_seconds > 0:
             loop.start()  # the first tick recovers what a restart left behind
+            serving.start()
         try:
             yield
         finally:
             if settings.dispatch_interval_seconds > 0:
                 loop.stop()
+                serving.stop()
+            await app.state.gateway.close()
 
     app = FastAPI(
         title="Kuźnia",
@@ -59,10 +67,18 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
     app.state.stores = stores
     app.state.settings = settings
     app.state.scopes = {}
+    app.state.gateway = Gateway(lambda workspace, name: deployments.route(stores, workspace, name))
     install_error_handlers(app)
     app.add_middleware(
         BodyLimitMiddleware, max_body=settings.max_body_bytes, max_file=settings.max_file_bytes
     )
+
+    @app.get("/metrics", tags=["server"], include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        """Prometheus metrics: endpoint requests and latency."""
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health", tags=["server"])
     def health() -> dict[str, str]:
@@ -70,7 +86,7 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
         return {"status": "ok", "version": __version__}
 
     for module in (workspaces, experiments, runs, metrics, files, logs, snapshots, compute, environments,
-                   secrets, models):
+                   secrets, models, endpoints):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
 

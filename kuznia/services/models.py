@@ -19,6 +19,7 @@ from kuznia.entities.snapshots import BlobDigests, ManifestEntry, canonical_mani
 from kuznia.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from kuznia.services import runs, snapshots
 from kuznia.services.scope import Scope
+from kuznia.store import deployments as deployment_store
 from kuznia.store import files as file_store
 from kuznia.store import models as store
 from kuznia.store import snapshots as blob_store
@@ -123,8 +124,13 @@ def update_model(scope: Scope, name: str, version: int, data: ModelUpdate) -> Mo
 
 
 def delete_model(scope: Scope, name: str, version: int) -> None:
-    """Delete a model version. Raises NotFound."""
+    """Delete a model version. Raises NotFound, or Conflict naming the deployments that serve it."""
     get_model(scope, name, version)
+    with scope.stores.db.read() as conn:
+        serving = [r.name for r in deployment_store.list_rows(conn, scope.workspace_id) if f"{name}:{version}" in r.models]
+    if serving:
+        raise Conflict(f"model {name}:{version} is served by deployment(s) {', '.join(serving)}; "
+                       "update or delete them first")
     with scope.stores.db.write() as conn:
         store.delete_model(conn, scope.workspace_id, name, version)
 

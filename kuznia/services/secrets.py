@@ -25,7 +25,8 @@ from kuznia.services.stores import Stores
 from kuznia.store import secrets as store
 
 
-def _fernet(stores: Stores) -> Fernet:
+def fernet(stores: Stores) -> Fernet:
+    """The key vault's cipher (also used for endpoint keys)."""
     key = os.environ.get("KUZNIA_SECRET_KEY")
     if not key:
         if stores.key_file is None or not stores.key_file.exists():
@@ -44,8 +45,8 @@ def _check_name(name: str) -> str:
 def set_secrets(scope: Scope, data: SecretsSet) -> None:
     """Store (or replace) secrets, encrypted."""
     data = parse(SecretsSet, data)
-    fernet = _fernet(scope.stores)
-    encrypted = {name: fernet.encrypt(value.get_secret_value().encode()) for name, value in data.secrets.items()}
+    cipher = fernet(scope.stores)
+    encrypted = {name: cipher.encrypt(value.get_secret_value().encode()) for name, value in data.secrets.items()}
     with scope.stores.db.write() as conn:
         for name, token in encrypted.items():
             store.put(conn, scope.workspace_id, name, token)
@@ -64,11 +65,11 @@ def get_secrets(scope: Scope, names: SecretNames) -> list[SecretValue]:
     missing = [n for n in names.names if n not in found]
     if missing:
         raise NotFound(f"no secret named {', '.join(map(repr, missing))} in workspace {scope.workspace.name!r}")
-    fernet = _fernet(scope.stores)
+    cipher = fernet(scope.stores)
     values = []
     for name in names.names:
         try:
-            plain = fernet.decrypt(found[name]).decode()
+            plain = cipher.decrypt(found[name]).decode()
         except InvalidToken:
             raise ServiceUnavailable(
                 f"secret {name!r} cannot be decrypted with this key; was the store moved without its key file?"

@@ -36,6 +36,8 @@ class Stores:
     work_root: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "kuznia-runs")
     #: built environments of runs launched from this process (the "container registry")
     env_cache: Path = field(default_factory=lambda: kuznia_home() / "environments")
+    #: folders of deployments' replicas (code, models, logs) served from this host
+    endpoints_root: Path = field(default_factory=lambda: kuznia_home() / "endpoints")
 
     def close(self) -> None:
         self.db.dispose()
@@ -62,7 +64,8 @@ def open_embedded(path: str | os.PathLike[str], create: bool = False) -> Stores:
     db = Database(f"sqlite:///{folder / DB_FILE}")
     db.migrate()
     return Stores(db=db, blobs=BlobStore(folder / BLOBS_DIR), key_file=folder / KEY_FILE,
-                  tracking_uri=str(folder), work_root=folder / "runs", env_cache=folder / "environments")
+                  tracking_uri=str(folder), work_root=folder / "runs", env_cache=folder / "environments",
+                  endpoints_root=folder / "endpoints")
 
 
 def open_server(database_url: str, storage_url: str, key_file: str | os.PathLike[str] | None = None) -> Stores:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -268,3 +269,44 @@ def _model_key_value(name: str) -> Table:
 
 model_tags = _model_key_value("model_tags")
 model_properties = _model_key_value("model_properties")
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(63), primary_key=True),
+    Column("state", String(32), nullable=False),
+    Column("models", JSON, nullable=False),
+    Column("inference", JSON, nullable=False),
+    Column("config", JSON, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("tags", JSON, nullable=False),
+    Column("local", Boolean, nullable=False, default=False),
+    Column("generation", Integer, nullable=False),
+    Column("serving_generation", Integer, nullable=True),
+    Column("desired_replicas", Integer, nullable=False),
+    Column("keys", LargeBinary, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("host_pid", Integer, nullable=True),
+    Column("telemetry", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+deployment_replicas = Table(
+    "deployment_replicas",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("workspace_id", String(36), nullable=False),
+    Column("deployment", String(63), nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=True),
+    Column("port", Integer, nullable=True),
+    Column("restarts", Integer, nullable=False, default=0),
+    Column("started_at", UTCDateTime, nullable=False),
+    ForeignKeyConstraint(["workspace_id", "deployment"], ["deployments.workspace_id", "deployments.name"],
+                         ondelete="CASCADE"),
+    Index(None, "workspace_id", "deployment"),
+)

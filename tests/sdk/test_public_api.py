@@ -10,11 +10,12 @@ import kuznia
 
 def test_public_names():
     assert kuznia.__all__ == [
-        "ComputeTarget", "CondaDependencies", "Environment", "Experiment", "LocalCompute", "Model", "Run",
-        "RunConfiguration", "RunStatus", "ScriptRunConfig", "ViewType", "Workspace",
+        "AciWebservice", "ComputeTarget", "CondaDependencies", "Environment", "Experiment", "InferenceConfig",
+        "Keyvault", "LocalCompute", "LocalWebservice", "Model", "Run", "RunConfiguration", "RunStatus",
+        "ScriptRunConfig", "ViewType", "Webservice", "Workspace",
     ]
     for name in kuznia.__all__:
-        assert getattr(kuznia, name).__name__ == name
+        assert getattr(kuznia, name).__name__ in (name, "Webservice")  # AciWebservice is an alias
 
 
 def test_importing_kuznia_is_light():

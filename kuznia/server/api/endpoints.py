@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from kuznia.entities.deployments import (
+    Deployment,
+    DeploymentCreate,
+    DeploymentUpdate,
+    EndpointKeys,
+    EndpointTelemetry,
+    KeyName,
+)
+from kuznia.server.deps import ScopeDep
+from kuznia.server.responses import json_response
+from kuznia.services import deployments
+
+router = APIRouter(prefix="/workspaces/{workspace}/endpoints", tags=["endpoints"])
+
+
+@router.post("", response_model=Deployment, status_code=201)
+def deploy(data: DeploymentCreate, scope: ScopeDep) -> Response:
+    """Deploy models with a scoring script; replicas start in the background."""
+    return json_response(deployments.deploy(scope, data), 201)
+
+
+@router.get("", response_model=list[Deployment])
+def list_endpoints(scope: ScopeDep) -> Response:
+    """Every deployment of the workspace with its state and replicas."""
+    return json_response(deployments.list_deployments(scope), item_type=Deployment)
+
+
+@router.get("/{name}", response_model=Deployment)
+def get(name: str, scope: ScopeDep) -> Response:
+    """One deployment: state, replicas, scoring and swagger URIs."""
+    return json_response(deployments.get(scope, name))
+
+
+@router.patch("/{name}", response_model=Deployment)
+def update(name: str, data: DeploymentUpdate, scope: ScopeDep) -> Response:
+    """Roll out new models, code or settings (new replicas first, then the old ones go)."""
+    return json_response(deployments.update(scope, name, data))
+
+
+@router.delete("/{name}", status_code=204)
+def delete(name: str, scope: ScopeDep) -> Response:
+    """Stop and forget a deployment."""
+    deployments.delete(scope, name)
+    return Response(status_code=204)
+
+
+@router.get("/{name}/keys", response_model=EndpointKeys)
+def keys(name: str, scope: ScopeDep) -> Response:
+    """The endpoint's Primary and Secondary keys."""
+    return json_response(deployments.get_keys(scope, name))
+
+
+@router.post("/{name}/keys/regenerate", response_model=EndpointKeys)
+def regenerate(name: str, scope: ScopeDep, key: Annotated[KeyName, Query()] = KeyName.PRIMARY) -> Response:
+    """Replace one of the two keys."""
+    return json_response(deployments.regen_key(scope, name, key))
+
+
+@router.get("/{name}/logs")
+def logs(name: str, scope: ScopeDep) -> Response:
+    """The environment build log and the tail of each replica's output."""
+    return Response(deployments.get_logs(scope, name), media_type="text/plain; charset=utf-8")
+
+
+@router.get("/{name}/telemetry", response_model=EndpointTelemetry)
+def telemetry(name: str, scope: ScopeDep) -> Response:
+    """Requests, status codes and latency percentiles."""
+    return json_response(deployments.telemetry(scope, name))
+
+
+@router.post("/{name}/score")
+async def score(name: str, workspace: str, request: Request) -> Response:
+    """Score: the body goes to run(raw_data) of a healthy replica. Auth: the endpoint's key."""
+    status, body = await request.app.state.gateway.score(
+        workspace, name, await request.body(), request.headers.get("authorization"))
+    return Response(body, status_code=status, media_type="application/json")
+
+
+@router.get("/{name}/swagger.json")
+async def swagger(name: str, workspace: str, request: Request) -> Response:
+    """The service's swagger, from the scoring script's input/output schemas when it has them."""
+    status, body = await request.app.state.gateway.swagger(workspace, name)
+    return Response(body, status_code=status, media_type="application/json")
