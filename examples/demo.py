@@ -27,7 +27,7 @@ from sklearn.metrics import confusion_matrix, log_loss, precision_recall_fscore_
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from kuznia import Experiment, Workspace  # noqa: E402
+from kuznia import Experiment, InferenceConfig, Model, Workspace  # noqa: E402
 from kuznia.sdk.script_run_config import ScriptRunConfig  # noqa: E402
 
 console = Console()
@@ -118,12 +118,13 @@ def main() -> None:
     metrics = parent.get_metrics()
     console.print(f"per-class table: {metrics['per_class']}")
 
-    submitted_run(ws)
+    trained = submitted_run(ws)
+    deployed_model(ws, trained)
     console.print("Look closer (this folder's .kuznia/config.json points at the demo workspace):\n"
                   f"  [bold].venv/bin/kuznia run list --children[/]\n  [bold].venv/bin/kuznia run show {parent.id}[/]")
 
 
-def submitted_run(ws: Workspace) -> None:
+def submitted_run(ws: Workspace):  # noqa: ANN201
     """The training workflow: hand a script and its folder to the workspace and let it run."""
     console.rule("[bold]A script run on local compute")
     source = Path(__file__).parent / "iris"
@@ -137,6 +138,30 @@ def submitted_run(ws: Workspace) -> None:
                   f"phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in run._entity.timings.items()))
     console.print(f"metrics: {run.get_metrics()['accuracy']}")
     console.print(f"files: {', '.join(run.get_file_names())}")
+    return run
+
+
+def deployed_model(ws: Workspace, run) -> None:  # noqa: ANN001
+    """The second half of the workflow: register the trained model, serve it, score, clean up."""
+    console.rule("[bold]The model, registered and served")
+    model = run.register_model("iris-classifier", model_path="outputs/model.pkl", tags={"data": "iris"},
+                               model_framework="ScikitLearn")
+    console.print(f"Registered {model.id} from run {model.run_id}")
+    scoring = InferenceConfig(entry_script="score.py", source_directory=Path(__file__).parent / "iris_scoring")
+    service = Model.deploy(ws, "iris-demo", [model], scoring, overwrite=True)
+    service.wait_for_deployment(show_output=True)
+    flowers = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
+    console.print(f"POST {service.scoring_uri}\n  {flowers} -> [bold]{service.run({'data': flowers})}[/]")
+    for _ in range(20):
+        service.run({"data": flowers})
+    import time
+
+    time.sleep(1.0)  # telemetry is written every half second
+    telemetry = service.get_telemetry()
+    console.print(f"telemetry: {telemetry.requests} requests, status codes {telemetry.status_codes}, "
+                  f"latency p50 {telemetry.latency_ms_p50} ms, p99 {telemetry.latency_ms_p99} ms")
+    service.delete()
+    console.print("Endpoint deleted.")
 
 
 if __name__ == "__main__":

@@ -30,3 +30,9 @@ def test_demo_runs_the_whole_lifecycle(tmp_path):
     assert script_run.status == "Completed"
     assert "saved outputs/model.pkl" in result.stdout  # streamed from the script
     assert {"outputs/model.pkl", "logs/user_logs/std_log.txt"} <= set(script_run.get_file_names())
+    assert "['setosa', 'virginica']" in result.stdout  # the deployed model answered
+    assert "Endpoint deleted." in result.stdout
+    from kuznia import Model, Webservice
+
+    assert Model(ws, "iris-classifier").run_id == script_run.id
+    assert Webservice.list(ws) == []
