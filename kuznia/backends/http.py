@@ -13,22 +13,16 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from kuznia.backends.http_assets import API, HttpAssetsMixin, _seg
 from kuznia.blobs.store import CHUNK_SIZE, read_chunks
 from kuznia.entities.common import check_name, check_run_id
 from kuznia.entities.compute import ComputeTarget, ComputeTargetCreate, ComputeTargetUpdate
 from kuznia.entities.deployments import (
     Deployment,
-    DeploymentCreate,
-    DeploymentUpdate,
-    EndpointKeys,
-    EndpointTelemetry,
 )
 from kuznia.entities.environments import (
     EnvironmentBuild,
-    EnvironmentList,
-    EnvironmentSpec,
     EnvironmentVersion,
-    PruneResult,
 )
 from kuznia.entities.experiments import (
     Experiment,
@@ -48,14 +42,6 @@ from kuznia.entities.metrics import (
     MetricRecordCreate,
     MetricSummary,
 )
-from kuznia.entities.models import (
-    Model,
-    ModelCreate,
-    ModelFiles,
-    ModelList,
-    ModelQuery,
-    ModelUpdate,
-)
 from kuznia.entities.paths import check_relative_path
 from kuznia.entities.runs import (
     PropertiesUpdate,
@@ -67,7 +53,7 @@ from kuznia.entities.runs import (
     RunUpdate,
     TagsUpdate,
 )
-from kuznia.entities.secrets import SecretInfo, SecretNames, SecretsSet, SecretValue
+from kuznia.entities.secrets import SecretInfo, SecretValue
 from kuznia.entities.snapshots import BlobDigests, Snapshot, SnapshotCreate, SnapshotManifest
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
 from kuznia.errors import ConnectionFailed, KuzniaError, error_from_dict
@@ -84,15 +70,9 @@ _SECRET_VALUES = TypeAdapter(list[SecretValue])
 _SECRET_INFOS = TypeAdapter(list[SecretInfo])
 _DEPLOYMENTS = TypeAdapter(list[Deployment])
 PACK_BYTES = 32 * 1024 * 1024  # files are sent in tar packs of about this size
-API = "/api/v1"
 
 
-def _seg(value: str) -> str:
-    """One URL path segment, fully escaped."""
-    return quote(value, safe="")
-
-
-class HttpBackend:
+class HttpBackend(HttpAssetsMixin):
     """Talks to a Kuźnia server. ``token`` (or ``KUZNIA_TOKEN``) is sent as a bearer token."""
 
     def __init__(
@@ -359,121 +339,6 @@ class HttpBackend:
 
     def list_log_streams(self, workspace: str, run_id: str) -> list[str]:
         return _STRINGS.validate_json(self._send("GET", f"{self._run(workspace, run_id)}/logs").content)
-
-    # environments ------------------------------------------------------------------------
-    def register_environment(self, workspace: str, spec: EnvironmentSpec) -> EnvironmentVersion:
-        return self._call("POST", f"{self._ws(workspace)}/environments", EnvironmentVersion, spec)
-
-    def _env(self, workspace: str, name: str) -> str:
-        return f"{self._ws(workspace)}/environments/{_seg(check_name('environment name', name, 63))}"
-
-    def get_environment(self, workspace: str, name: str, version: int | None = None) -> EnvironmentVersion:
-        params = {"version": version} if version is not None else {}
-        return self._get(self._env(workspace, name), EnvironmentVersion, params=params)
-
-    def list_environments(self, workspace: str) -> list[EnvironmentVersion]:
-        found: list[EnvironmentVersion] = []
-        token = None
-        while True:
-            params: dict[str, Any] = {"max_results": 1000}
-            if token:
-                params["page_token"] = token
-            page = self._get(f"{self._ws(workspace)}/environments", EnvironmentList, params=params)
-            found.extend(page.items)
-            token = page.next_page_token
-            if not token:
-                return found
-
-    def list_environment_versions(self, workspace: str, name: str) -> list[EnvironmentVersion]:
-        return _ENV_VERSIONS.validate_json(self._send("GET", self._env(workspace, name) + "/versions").content)
-
-    def build_environment(self, workspace: str, name: str, version: int | None = None) -> EnvironmentBuild:
-        params = {"version": version} if version is not None else {}
-        # building can take minutes: no read timeout for this call
-        return self._call("POST", self._env(workspace, name) + "/build", EnvironmentBuild, params=params,
-                          timeout=httpx.Timeout(None, connect=10.0))
-
-    def list_environment_builds(self, workspace: str) -> list[EnvironmentBuild]:
-        return _ENV_BUILDS.validate_json(self._send("GET", f"{self._ws(workspace)}/environment-cache").content)
-
-    def prune_environment_builds(self, workspace: str, unused_for_seconds: float) -> PruneResult:
-        return self._call("POST", f"{self._ws(workspace)}/environment-cache/prune", PruneResult,
-                          params={"unused_for_seconds": unused_for_seconds})
-
-    # key vault -----------------------------------------------------------------------------
-    def set_secrets(self, workspace: str, data: SecretsSet) -> None:
-        self._send("POST", f"{self._ws(workspace)}/secrets", model=data)
-
-    def get_secrets(self, workspace: str, names: list[str]) -> list[SecretValue]:
-        response = self._send("POST", f"{self._ws(workspace)}/secrets/values", model=SecretNames(names=names))
-        return _SECRET_VALUES.validate_json(response.content)
-
-    def list_secrets(self, workspace: str) -> list[SecretInfo]:
-        return _SECRET_INFOS.validate_json(self._send("GET", f"{self._ws(workspace)}/secrets").content)
-
-    def delete_secret(self, workspace: str, name: str) -> None:
-        name = SecretNames(names=[name]).names[0]
-        self._send("DELETE", f"{self._ws(workspace)}/secrets/{_seg(name)}")
-
-    # model registry --------------------------------------------------------------------------
-    def _model(self, workspace: str, name: str, version: int | None = None) -> str:
-        url = f"{self._ws(workspace)}/models/{_seg(check_name('model name', name, 63))}"
-        return url if version is None else f"{url}/versions/{int(version)}"
-
-    def register_model(self, workspace: str, data: ModelCreate) -> Model:
-        return self._call("POST", f"{self._ws(workspace)}/models", Model, data)
-
-    def get_model(self, workspace: str, name: str, version: int | None = None) -> Model:
-        return self._get(self._model(workspace, name, version), Model)
-
-    def list_models(self, workspace: str, query: ModelQuery) -> ModelList:
-        return self._call("POST", f"{self._ws(workspace)}/models/search", ModelList, query)
-
-    def update_model(self, workspace: str, name: str, version: int, data: ModelUpdate) -> Model:
-        return self._call("PATCH", self._model(workspace, name, version), Model, data)
-
-    def delete_model(self, workspace: str, name: str, version: int) -> None:
-        self._send("DELETE", self._model(workspace, name, version))
-
-    def get_model_files(self, workspace: str, name: str, version: int) -> ModelFiles:
-        return self._get(self._model(workspace, name, version) + "/files", ModelFiles)
-
-    def download_model_file(self, workspace: str, name: str, version: int, path: str, destination: BinaryIO) -> None:
-        check_relative_path(path, "model file")
-        self._stream_into(API + self._model(workspace, name, version) + "/files/" + quote(path, safe="/"),
-                          destination)
-
-    # deployments ------------------------------------------------------------------------------
-    def _endpoint(self, workspace: str, name: str) -> str:
-        return f"{self._ws(workspace)}/endpoints/{_seg(check_name('endpoint name', name, 63))}"
-
-    def deploy(self, workspace: str, data: DeploymentCreate) -> Deployment:
-        return self._call("POST", f"{self._ws(workspace)}/endpoints", Deployment, data)
-
-    def get_deployment(self, workspace: str, name: str) -> Deployment:
-        return self._get(self._endpoint(workspace, name), Deployment)
-
-    def list_deployments(self, workspace: str) -> list[Deployment]:
-        return _DEPLOYMENTS.validate_json(self._send("GET", f"{self._ws(workspace)}/endpoints").content)
-
-    def update_deployment(self, workspace: str, name: str, data: DeploymentUpdate) -> Deployment:
-        return self._call("PATCH", self._endpoint(workspace, name), Deployment, data)
-
-    def delete_deployment(self, workspace: str, name: str) -> None:
-        self._send("DELETE", self._endpoint(workspace, name))
-
-    def get_endpoint_keys(self, workspace: str, name: str) -> EndpointKeys:
-        return self._get(self._endpoint(workspace, name) + "/keys", EndpointKeys)
-
-    def regen_endpoint_key(self, workspace: str, name: str, which: str) -> EndpointKeys:
-        return self._call("POST", self._endpoint(workspace, name) + "/keys/regenerate", EndpointKeys,
-                          params={"key": which})
-
-    def get_endpoint_logs(self, workspace: str, name: str) -> str:
-        return self._send("GET", self._endpoint(workspace, name) + "/logs").text
-
-    def get_endpoint_telemetry(self, workspace: str, name: str) -> EndpointTelemetry:
-        return self._get(self._endpoint(workspace, name) + "/telemetry", EndpointTelemetry)
 
 
 def _error(response: httpx.Response) -> KuzniaError:

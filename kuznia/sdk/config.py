@@ -15,6 +15,21 @@ CONFIG_DIR = ".kuznia"
 CONFIG_FILE = "config.json"
 
 
+def read_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
+    """A YAML file that must hold a mapping; InvalidInput says which file and what is wrong."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise InvalidInput(f"{what} {path}: cannot read it ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{what} {path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{what} {path}: expected a mapping of settings")
+    return data
+
+
 def find_config(path: str | os.PathLike[str] | None = None) -> Path:
     """The config file: ``path`` itself, ``path/.kuznia/config.json``, or the first one found
     walking up from the current folder. Raises NotFound."""

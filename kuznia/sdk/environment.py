@@ -7,11 +7,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from kuznia.entities.common import parse
 from kuznia.entities.environments import EnvironmentBuild, EnvironmentSpec, PythonSpec
 from kuznia.errors import Conflict, InvalidInput
+from kuznia.sdk.config import read_yaml_mapping
 
 if TYPE_CHECKING:
     from kuznia.sdk.workspace import Workspace
@@ -98,15 +97,7 @@ class Environment:
     def from_conda_specification(name: str, file_path: str | os.PathLike[str]) -> Environment:
         """An environment from a conda YAML file: its ``pip:`` packages and its Python version.
         Conda-only packages are refused (conda is not available on this compute)."""
-        path = Path(file_path)
-        try:
-            data = yaml.safe_load(path.read_text())
-        except OSError as exc:
-            raise InvalidInput(f"file_path: cannot read {path} ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise InvalidInput(f"file_path: {path} is not valid YAML ({exc})") from None
-        if not isinstance(data, dict):
-            raise InvalidInput(f"file_path: {path} is not a conda environment file")
+        data = read_yaml_mapping(Path(file_path), "conda file")
         deps = CondaDependencies()
         conda_only: list[str] = []
         for item in data.get("dependencies") or []:

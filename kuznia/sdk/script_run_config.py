@@ -11,6 +11,7 @@ import yaml
 from kuznia.entities.common import parse
 from kuznia.entities.runs import RunDefinition
 from kuznia.errors import InvalidInput
+from kuznia.sdk.config import read_yaml_mapping
 
 
 class RunConfiguration:
@@ -58,14 +59,7 @@ class RunConfiguration:
     def load(cls, path: str | os.PathLike[str]) -> RunConfiguration:
         """Read a configuration saved with ``save``. Raises InvalidInput naming the problem."""
         source = Path(path)
-        try:
-            data = yaml.safe_load(source.read_text())
-        except OSError as exc:
-            raise InvalidInput(f"run configuration {source}: cannot read it ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise InvalidInput(f"run configuration {source}: not valid YAML ({exc})") from None
-        if not isinstance(data, dict):
-            raise InvalidInput(f"run configuration {source}: expected a mapping of settings")
+        data = read_yaml_mapping(source, "run configuration")
         known = {"script", "arguments", "target", "environment_variables", "max_run_duration_seconds",
                  "source_directory", "experiment"}
         unknown = sorted(set(data) - known)
