@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kuznia.cli import experiment, run, server, workspace
+from kuznia.cli import experiment, run, server, studio, workspace
 
 app = typer.Typer(
     name="kuznia",
@@ -20,6 +20,7 @@ app.add_typer(experiment.app, name="experiment")
 app.add_typer(run.app, name="run")
 app.command("server")(server.serve)
 app.add_typer(server.db_app, name="db")
+app.command("studio")(studio.studio)
 
 
 @app.command()
