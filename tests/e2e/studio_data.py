@@ -80,6 +80,9 @@ def seed_runs(stores: Stores, workspace: str, experiment: str, count: int, metri
             experiments_table.update().where(experiments_table.c.id == exp.id)
             .values(run_count=count, last_activity=BASE_TIME + timedelta(seconds=count))
         )
+    if stores.db.dialect == "postgresql":
+        with stores.db.write() as conn:  # what autovacuum would do after a bulk load
+            conn.exec_driver_sql("ANALYZE runs, run_tags, metric_summaries, experiments")
     return BigExperiment(scope=scope, experiment=experiment, run_count=count, metric_names=names)
 
 
