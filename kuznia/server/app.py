@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from kuznia import __version__
 from kuznia.server.api import experiments, files, metrics, runs, workspaces
@@ -14,6 +13,7 @@ from kuznia.server.limits import BodyLimitMiddleware
 from kuznia.server.settings import ServerSettings
 from kuznia.services.stores import Stores, open_server
 from kuznia.studio import STATIC_DIR as STUDIO_STATIC
+from kuznia.studio import StudioStaticFiles
 from kuznia.studio import router as studio_router
 
 API_PREFIX = "/api/v1"
@@ -51,7 +51,7 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
 
     for module in (workspaces, experiments, runs, metrics, files):
         app.include_router(module.router, prefix=API_PREFIX)
-    app.mount("/static", StaticFiles(directory=STUDIO_STATIC), name="static")
+    app.mount("/static", StudioStaticFiles(directory=STUDIO_STATIC), name="static")
     app.include_router(studio_router)
     return app
 

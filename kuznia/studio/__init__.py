@@ -7,5 +7,6 @@
 from __future__ import annotations
 
 from kuznia.studio.routes import STATIC_DIR, router
+from kuznia.studio.static_files import StudioStaticFiles
 
-__all__ = ["STATIC_DIR", "router"]
+__all__ = ["STATIC_DIR", "StudioStaticFiles", "router"]

@@ -8,7 +8,7 @@
   const COLORS = ["#1f6feb", "#d1495b", "#2a9d8f", "#e9a03b", "#7b2cbf", "#577590", "#c44900",
     "#3a86ff", "#8ac926", "#ff595e", "#6a4c93", "#1982c4", "#ffca3a", "#06d6a0", "#ef476f",
     "#118ab2", "#073b4c", "#bc6c25", "#606c38", "#9d4edd"];
-  const FETCHES_AT_ONCE = 4;
+  const FETCHES_AT_ONCE = 6;  // what a browser opens to one host over HTTP/1.1
   let active = 0;
   const waiting = [];
 
