@@ -22,6 +22,7 @@ router = APIRouter(route_class=StudioRoute, include_in_schema=False)
 MAX_RUNS = 1000  # a sweep's worth; the table shows the first MAX_TABLE_RUNS of them
 MAX_TABLE_RUNS = 50
 PARALLEL_MIN_RUNS = 3
+PARALLEL_MAX_AXES = 12  # more and the axes are too close to read
 
 
 @dataclass
@@ -96,7 +97,7 @@ def _parallel(selected: list[Run]) -> dict[str, Any]:
             if len(present) < max(2, len(selected) // 2) or len(set(present)) < 2:
                 continue  # text, mostly missing, or constant: no information on an axis
             axes.append({"label": f"{section}: {key}", "values": values})
-    return {"axes": axes[:20], "runs": [r.display_name for r in selected]}
+    return {"axes": axes[:PARALLEL_MAX_AXES], "runs": [r.display_name for r in selected]}
 
 
 @router.get("/workspaces/{workspace}/compare", response_class=HTMLResponse)

@@ -81,13 +81,25 @@
     return lo == null ? null : [lo, hi];
   }
 
+  /* 1500 → "1.5k", 2000000 → "2M": long step axes stay readable. */
+  function compact(v) {
+    if (v == null) return "";
+    const a = Math.abs(v);
+    if (a >= 1e9) return +(v / 1e9).toPrecision(3) + "G";
+    if (a >= 1e6) return +(v / 1e6).toPrecision(3) + "M";
+    if (a >= 1e4) return +(v / 1e3).toPrecision(3) + "k";
+    return String(+v.toPrecision(4));
+  }
+
   function plotOptions(width, settings, seriesDefs, onZoom, onReset) {
+    const xAxis = { stroke: "#555", grid: { stroke: "#eee" } };
+    if (settings.x !== "wall") xAxis.values = (u, values) => values.map(compact);
     return {
       width: width,
       height: 240,
       scales: { x: { time: settings.x === "wall" }, y: { distr: settings.y === "log" ? 3 : 1 } },
       series: [{ label: settings.x === "step" ? "step" : settings.x === "relative" ? "seconds" : "time" }].concat(seriesDefs),
-      axes: [{ stroke: "#555", grid: { stroke: "#eee" } }, { stroke: "#555", grid: { stroke: "#eee" }, size: 60 }],
+      axes: [xAxis, { stroke: "#555", grid: { stroke: "#eee" }, size: 60 }],
       cursor: { drag: { x: true, y: false, setScale: false }, bind: { dblclick: () => () => { onReset(); return null; } } },
       legend: { live: true },
       hooks: {

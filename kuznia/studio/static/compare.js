@@ -70,7 +70,7 @@
     const status = figure.querySelector(".chart-status");
     const ctx = canvas.getContext("2d");
     const axes = data.axes;
-    const pad = { left: 40, right: 40, top: 30, bottom: 40 };
+    const pad = { left: 60, right: 70, top: 30, bottom: 64 };
     let hovered = -1;
 
     function size() {
@@ -121,14 +121,18 @@
       ctx.strokeStyle = "#888";
       ctx.font = "12px system-ui, sans-serif";
       ctx.textAlign = "center";
+      // Labels alternate between two rows so neighbours do not overlap.
+      const spacing = axes.length > 1 ? g.xs[1] - g.xs[0] : width;
+      const room = Math.max(6, Math.floor((2 * spacing) / 7));
       axes.forEach((axis, a) => {
         ctx.beginPath();
         ctx.moveTo(g.xs[a], pad.top);
         ctx.lineTo(g.xs[a], 360 - pad.bottom);
         ctx.stroke();
-        ctx.fillText(axis.label.length > 24 ? axis.label.slice(0, 23) + "…" : axis.label, g.xs[a], 360 - pad.bottom + 18);
+        const label = axis.label.length > room ? axis.label.slice(0, room - 1) + "…" : axis.label;
+        ctx.fillText(label, g.xs[a], 360 - pad.bottom + (a % 2 ? 46 : 31));
         ctx.fillText(fmt(ranges[a][1]), g.xs[a], pad.top - 8);
-        ctx.fillText(fmt(ranges[a][0]), g.xs[a], 360 - pad.bottom + 32);
+        ctx.fillText(fmt(ranges[a][0]), g.xs[a], 360 - pad.bottom + 15);
       });
     }
 
