@@ -66,6 +66,7 @@ def _runs_page(request: Request, scope: Scope, experiment: Experiment | None) ->
     params = runs_table.parse_params(request.query_params)
     tag_keys = run_keys.list_tag_keys(scope) if params.q else []
     status_code = 200
+    query = None
     try:
         query = runs_table.build_query(params, experiment.name if experiment else None, tag_keys)
         found = runs.list_runs(scope, query)
@@ -88,4 +89,5 @@ def _runs_page(request: Request, scope: Scope, experiment: Experiment | None) ->
         args=params.as_query_args(), page_sizes=runs_table.PAGE_SIZES, sortable=runs_table.SORTABLE,
         next_order=runs_table.next_order, sort_state=runs_table.sort_state,
         effective_order=params.order if params.order and "order" not in params.errors else "created_at desc",
+        compare_filter=query.filter if query is not None and "filter" not in params.errors else None,
     )
