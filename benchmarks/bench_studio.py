@@ -45,6 +45,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 TEAMS = ["vision", "speech", "text", "tabular"]
 REPEATS = 7
+MLFLOW_RUN_PAGE_REPEATS = 3  # each load takes tens of seconds
+TIMEOUT_MS = 180_000  # a page not ready by then counts as ∞
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -214,17 +216,21 @@ def median_of(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def browser_ms(browser, url: str, ready: str, settle_ms: int = 0) -> float:  # noqa: ANN001
+def browser_ms(browser, url: str, ready: str) -> float:  # noqa: ANN001
     """Navigation start → ``ready`` (a JS expression) is true, in a fresh context (cold cache)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     # bypass_csp: the readiness probe is polled by Playwright with eval(), which Studio's CSP forbids.
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(120_000)
     page.goto(url, wait_until="commit")
-    page.wait_for_function(ready, polling="raf", timeout=120_000)
+    try:
+        page.wait_for_function(ready, polling="raf", timeout=TIMEOUT_MS)
+    except PlaywrightTimeout:
+        context.close()
+        return float("inf")
     elapsed = page.evaluate("performance.now()")
-    if settle_ms:
-        page.wait_for_timeout(settle_ms)
     context.close()
     return float(elapsed)
 
@@ -241,6 +247,7 @@ def measure_kuznia(browser, base: str, run_id: str, metrics: int) -> dict[str, f
     charts_ready = (f"document.querySelectorAll('.chart-card[data-state=ready] canvas').length === {charts}")
     browser_ms(browser, run_url, charts_ready)  # warm the server's caches once, as for MLflow
     run_page = [browser_ms(browser, run_url, charts_ready) for _ in range(REPEATS)]
+    print("  Kuźnia measured", flush=True)
     return {"first_byte": median_of(first), "table": median_of(table), "run_page": median_of(run_page)}
 
 
@@ -250,20 +257,23 @@ def measure_mlflow(browser, base: str, eid: str, rid: str) -> dict[str, float]: 
     with httpx.Client(timeout=120) as client:
         client.post(search, json=body)
         first = [first_byte_ms(client, "POST", search, json=body) for _ in range(REPEATS * 3)]
-    runs_url = f"{base}/#/experiments/{eid}"
+    runs_url = f"{base}/#/experiments/{eid}/runs"
     # The runs table is drawn once the newest run's name is on screen.
-    table_ready = "Array.from(document.querySelectorAll('a, span, div')).some(e => e.textContent === 'run-00000')"
+    table_ready = "Array.from(document.querySelectorAll('a, span, div')).some(e => e.textContent === 'run-09999')"
     table = [browser_ms(browser, runs_url, table_ready) for _ in range(REPEATS)]
+    print("  MLflow's runs table measured", flush=True)
     # The run's metric charts (Plotly) are drawn once every chart it has put on the page has its
-    # line. MLflow draws only the charts in view (about 9 of the 21 at 1400×1000); Kuźnia draws all.
+    # line, the long one included (its legend appears with its line). MLflow draws only the charts
+    # in view (about 9 of the 21 at 1400×1000); Kuźnia draws all 21.
     run_url = f"{base}/#/experiments/{eid}/runs/{rid}/model-metrics"
     charts_ready = textwrap.dedent("""
         (() => { const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
                  const drawn = plots.filter(p => p.querySelector('.scatterlayer path.js-line'));
-                 return plots.length >= 6 && drawn.length === plots.length; })()
+                 return plots.length >= 6 && drawn.length === plots.length
+                        && document.body.innerText.includes('(long_loss)'); })()
     """).strip()
     browser_ms(browser, run_url, charts_ready)
-    run_page = [browser_ms(browser, run_url, charts_ready) for _ in range(REPEATS)]
+    run_page = [browser_ms(browser, run_url, charts_ready) for _ in range(MLFLOW_RUN_PAGE_REPEATS)]
     return {"first_byte": median_of(first), "table": median_of(table), "run_page": median_of(run_page)}
 
 
@@ -317,7 +327,8 @@ def main() -> None:
             (f"run page, all {args.metrics + 1} charts drawn (ms)", "run_page", 1000.0)]
     mlflow_runs = args.mlflow_runs or args.runs
     print(f"\nStudio benchmark: {args.runs:,} runs × {args.metrics} metrics, a {args.points:,}-point metric "
-          f"(MLflow: {mlflow_runs:,} runs); median of {REPEATS}+ cold-cache loads in Chromium")
+          f"(MLflow: {mlflow_runs:,} runs); medians of cold-cache loads in Chromium ({REPEATS} each; "
+          f"MLflow's run page {MLFLOW_RUN_PAGE_REPEATS}); load average at the end {os.getloadavg()[0]:.1f}")
     print(f"{'':58} {'Kuźnia':>9} {'target':>8} {'MLflow':>9} {'MLflow/Kuźnia':>14}")
     for label, key, target in rows:
         ours = results["Kuźnia"][key]
