@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -25,6 +25,11 @@ router = APIRouter(prefix="/workspaces/{workspace}/runs/{run_id}", route_class=S
 FilePath = Annotated[str, Path(max_length=1024, description="file path")]
 MAX_CHILDREN_SHOWN = 100
 MAX_FILES_LISTED = 2000
+# Points asked for when a chart shows a whole series (≈ 2 × a wide chart's pixels: the
+# server keeps each bucket's min and max). Fixed, so the page can preload the long series.
+INITIAL_POINTS = 1500
+PRELOAD_FROM_POINTS = 20_000  # series this long are requested while the page is still parsing
+MAX_PRELOADS = 3
 # Properties written by script runs (issue 4) that describe the code a run came from.
 SOURCE_PREFIXES = ("azureml.git.", "git.", "mlflow.source.")
 
@@ -63,7 +68,13 @@ def show_metrics(request: Request, scope: ScopeDep, run_id: RunIdPath) -> HTMLRe
     """Every scalar metric as an interactive chart fed by the downsampled history API."""
     run = runs.get_run(scope, run_id)
     summaries = [s for s in metrics.get_metric_summaries(scope, run_id) if s.kind == MetricKind.SCALAR]
-    return _page(request, scope, run, "run_metrics.html", "metrics", summaries=summaries)
+    history = f"/api/v1/workspaces/{quote(scope.workspace.name)}/runs/{quote(run.id, safe='')}/metrics/history"
+    longest = sorted((s for s in summaries if s.count >= PRELOAD_FROM_POINTS), key=lambda s: -s.count)
+    preloads = [f"{history}?{urlencode({'name': s.name, 'max_points': INITIAL_POINTS})}" for s in longest[:MAX_PRELOADS]]
+    return _page(
+        request, scope, run, "run_metrics.html", "metrics", summaries=summaries, history_url=history,
+        initial_points=INITIAL_POINTS, preloads=preloads,
+    )
 
 
 def _tables(records: list[MetricRecord]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
