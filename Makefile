@@ -4,8 +4,10 @@ UV_VERSION := 0.13.9
 UV = $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 PYTEST_WORKERS ?= 2
+VENDOR := kuznia/studio/static/vendor
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean browser
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
@@ -14,7 +16,18 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-setup: $(VENV)/.synced
+# Studio's chart library comes from the npm registry (package-lock.json), never from git.
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(VENDOR)
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css $(VENDOR)/
+	@touch $@
+
+# The Studio tests drive Debian's Chromium; install it when the machine lacks it (needs root).
+browser:
+	@test -x $(CHROMIUM) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+setup: $(VENV)/.synced $(VENDOR)/.installed
 
 demo: setup
 	$(VENV)/bin/python examples/demo.py
@@ -24,11 +37,11 @@ lint: setup
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint browser
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 bench: setup
 	$(VENV)/bin/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) demo-workspace .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-workspace .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR) test-artifacts

@@ -13,6 +13,7 @@ from kuznia.cli import (
     run,
     secret,
     server,
+    studio,
     workspace,
 )
 
@@ -35,6 +36,7 @@ app.add_typer(model.app, name="model")
 app.add_typer(endpoint.app, name="endpoint")
 app.command("server")(server.serve)
 app.add_typer(server.db_app, name="db")
+app.command("studio")(studio.studio)
 
 
 @app.command()

@@ -348,7 +348,7 @@ class Run(RunMetricsMixin, RunFilesMixin, RunExecutionMixin):
     def get_portal_url(self) -> str:
         """Where the run is shown in Studio."""
         location = self._backend.location
-        base = location.get("server", "http://127.0.0.1:8765")
+        base = location.get("server", "http://127.0.0.1:8766")  # embedded: `kuznia studio`'s default port
         return f"{base}/workspaces/{self._workspace_name}/runs/{self.id}"
 
     def __repr__(self) -> str:

@@ -29,6 +29,9 @@ from kuznia.services import deployments
 from kuznia.services.deployment_manager import DeploymentManager
 from kuznia.services.stores import Stores, open_server
 from kuznia.serving.gateway import Gateway
+from kuznia.studio import STATIC_DIR as STUDIO_STATIC
+from kuznia.studio import StudioStaticFiles
+from kuznia.studio import router as studio_router
 
 API_PREFIX = "/api/v1"
 
@@ -88,6 +91,8 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
     for module in (workspaces, experiments, runs, metrics, files, logs, snapshots, compute, environments,
                    secrets, models, endpoints):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.mount("/static", StudioStaticFiles(directory=STUDIO_STATIC), name="static")
+    app.include_router(studio_router)
     return app
 
 
