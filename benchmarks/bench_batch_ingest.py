@@ -87,9 +87,13 @@ def run() -> list[common.Result]:
                 small[label] = measure_kuznia(url, SMALL_POINTS, SMALL_BATCH, KUZNIA_REPEATS)
         version = common.mlflow_version()
         common.log(f"MLflow {version}: {MLFLOW_POINTS:,} points, log_batch of {MLFLOW_BATCH:,}")
-        with common.mlflow_server(folder / "mlflow") as url:
+        with common.mlflow_server(folder / "mlflow") as (_, url):
             mlflow = common.run_mlflow(
-                "log-batch", tracking_uri=url, points=MLFLOW_POINTS, batch=MLFLOW_BATCH
+                "log-batch",
+                tracking_uri=url,
+                points=MLFLOW_POINTS,
+                batch=MLFLOW_BATCH,
+                experiment="batch-ingest",
             )
     finally:
         common.remove(folder)

@@ -5,7 +5,7 @@ max_points=1000)``) on an embedded workspace and through ``kuznia server`` (SQLi
 PostgreSQL when reachable): the first call and the median of the following calls.
 
 MLflow has no downsampling: ``MlflowClient.get_metric_history`` returns every point. It is
-measured on a 50,000-point series (in-process SQLite and through ``mlflow server``) and its
+measured on a 20,000-point series (in-process SQLite and through ``mlflow server``) and its
 time is extrapolated linearly to 1,000,000 points, which is the MLflow figure in the table.
 An informational row reads the full 1,000,000 points from Kuźnia for a like-for-like view.
 """
@@ -25,8 +25,8 @@ BATCH = 100_000
 MAX_POINTS = 1_000
 REPEATS = 10
 FULL_REPEATS = 3
-MLFLOW_POINTS = 50_000
-MLFLOW_REPEATS = 2
+MLFLOW_POINTS = 20_000
+MLFLOW_REPEATS = 1
 
 
 def populate(workspace) -> str:  # noqa: ANN001
@@ -86,16 +86,21 @@ def measure_kuznia(workspace) -> dict[str, object]:  # noqa: ANN001
 
 
 def measure_mlflow(folder: Path) -> dict[str, dict[str, object]]:
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    run_id = common.run_mlflow("populate-series", tracking_uri=uri, points=MLFLOW_POINTS)["run_id"]
-    local = common.run_mlflow(
-        "read-history", tracking_uri=uri, run_id=run_id, repeats=MLFLOW_REPEATS
-    )
-    with common.mlflow_server(folder) as url:
-        remote = common.run_mlflow(
-            "read-history", tracking_uri=url, run_id=run_id, repeats=MLFLOW_REPEATS
+    """Full reads of one series, in-process on the server's SQLite file and through the server."""
+    with common.mlflow_server(folder) as (database, url):
+        populated = common.run_mlflow(
+            "populate-series", tracking_uri=database, points=MLFLOW_POINTS, experiment="history"
         )
-    return {"in-process": local, "server": remote}
+        figures = {}
+        for where, uri in (("in-process", database), ("server", url)):
+            figures[where] = common.run_mlflow(
+                "read-history",
+                tracking_uri=uri,
+                run_id=populated["run_id"],
+                repeats=MLFLOW_REPEATS,
+                experiment="history",
+            )
+    return figures
 
 
 def extrapolated_ms(figures: dict[str, object]) -> float:

@@ -61,8 +61,10 @@ def run() -> list[common.Result]:
         common.log(
             f"MLflow {common.mlflow_version()}: {MLFLOW_POINTS:,} log_metric calls to mlflow server"
         )
-        with common.mlflow_server(folder / "mlflow") as url:
-            mlflow = common.run_mlflow("log-call", tracking_uri=url, points=MLFLOW_POINTS)
+        with common.mlflow_server(folder / "mlflow") as (_, url):
+            mlflow = common.run_mlflow(
+                "log-call", tracking_uri=url, points=MLFLOW_POINTS, experiment="log-http"
+            )
     finally:
         common.remove(folder)
     mlflow_rate = float(mlflow["points_per_s"])  # type: ignore[arg-type]

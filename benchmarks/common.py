@@ -270,28 +270,55 @@ def kuznia_server(folder: Path, database_url: str | None = None) -> Iterator[str
         yield url
 
 
+# One mlflow server for a whole `make bench` (it takes a minute to start on this machine);
+# run_all.py opens it with shared_mlflow_server(), a script run alone starts its own.
+_SHARED_MLFLOW: list[tuple[str, str]] = []
+
+
 @contextlib.contextmanager
-def mlflow_server(folder: Path) -> Iterator[str]:
-    """A real ``mlflow server`` on 127.0.0.1 over SQLite in ``folder``; one worker, like ours."""
+def _start_mlflow_server(folder: Path) -> Iterator[tuple[str, str]]:
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    database = f"sqlite:///{folder / 'mlflow.db'}"
     command = [
-        str(MLFLOW_VENV / "bin" / "mlflow"),
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{folder / 'mlflow.db'}",
-        "--default-artifact-root",
-        (folder / "artifacts").as_uri(),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
+        str(MLFLOW_VENV / "bin" / "mlflow"), "server",
+        "--backend-store-uri", database,
+        "--default-artifact-root", (folder / "artifacts").as_uri(),
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+    ]  # fmt: skip
+    ensure_mlflow()
     with _server(command, f"{url}/health", folder / "mlflow-server.log", env=MLFLOW_ENV):
-        yield url
+        yield database, url
+
+
+@contextlib.contextmanager
+def mlflow_server(folder: Path) -> Iterator[tuple[str, str]]:
+    """(database URI, URL) of a real ``mlflow server`` on 127.0.0.1 over SQLite, one worker
+    like ours: the shared one of this run if there is one, else a new one in ``folder``.
+    Populating the database URI in-process while the server runs is fine (SQLite)."""
+    if _SHARED_MLFLOW:
+        yield _SHARED_MLFLOW[-1]
+        return
+    log("starting mlflow server")
+    with _start_mlflow_server(folder) as found:
+        yield found
+
+
+@contextlib.contextmanager
+def shared_mlflow_server() -> Iterator[None]:
+    """Start one mlflow server that every ``mlflow_server()`` inside this block reuses."""
+    folder = scratch_dir("mlflow-shared")
+    log("starting the shared mlflow server")
+    try:
+        with _start_mlflow_server(folder) as found:
+            _SHARED_MLFLOW.append(found)
+            try:
+                yield
+            finally:
+                _SHARED_MLFLOW.pop()
+    finally:
+        remove(folder)
 
 
 # ---------------------------------------------------------------------------- MLflow

@@ -79,18 +79,19 @@ def main() -> None:
     version = common.mlflow_version()
     results: list[common.Result] = []
     failed = []
-    for name in modules:
-        common.log(f"=== {name}")
-        t0 = time.perf_counter()
-        try:
-            module_results = importlib.import_module(name).run()
-        except Exception:  # noqa: BLE001 - report and go on with the others
-            traceback.print_exc()
-            failed.append(name)
-            continue
-        common.print_results(module_results)
-        common.log(f"{name} took {time.perf_counter() - t0:.0f} s")
-        results += module_results
+    with common.shared_mlflow_server():
+        for name in modules:
+            common.log(f"=== {name}")
+            t0 = time.perf_counter()
+            try:
+                module_results = importlib.import_module(name).run()
+            except Exception:  # noqa: BLE001 - report and go on with the others
+                traceback.print_exc()
+                failed.append(name)
+                continue
+            common.print_results(module_results)
+            common.log(f"{name} took {time.perf_counter() - t0:.0f} s")
+            results += module_results
     seconds = time.perf_counter() - began
     print("=" * 80)
     common.print_results(results)
