@@ -60,6 +60,7 @@ class Result:
     higher_is_better: bool = True
     note: str = ""
     details: dict[str, object] = field(default_factory=dict)
+    machine: str = field(default_factory=lambda: machine_load())
 
     @property
     def ratio(self) -> float | None:
@@ -80,7 +81,8 @@ class Result:
         if self.target is None:
             return "—"
         sign = "≥" if self.higher_is_better else "≤"
-        return f"{sign} {fmt(self.target)} {self.unit}"
+        target = f"{self.target:,.0f}" if float(self.target).is_integer() else fmt(self.target)
+        return f"{sign} {target} {self.unit}"
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -117,12 +119,21 @@ def table_rows(results: list[Result]) -> list[list[str]]:
             f"{fmt(r.mlflow)} {r.unit}" if r.mlflow is not None else "—",
             fmt_ratio(r.ratio),
             r.verdict,
+            r.machine,
         ]
         for r in results
     ]
 
 
-TABLE_HEADER = ["benchmark", "target", "Kuźnia", "MLflow", "ratio (Kuźnia better by)", "result"]
+TABLE_HEADER = [
+    "benchmark",
+    "target",
+    "Kuźnia",
+    "MLflow",
+    "ratio (Kuźnia better by)",
+    "result",
+    "machine",
+]
 
 
 def markdown_table(results: list[Result]) -> str:
@@ -165,6 +176,11 @@ def machine_note() -> str:
     return (
         f"{os.cpu_count()} cores, {cpu or platform.processor()}, Python {platform.python_version()}"
     )
+
+
+def machine_load() -> str:
+    """Cores and the 1-minute load average now: this machine is shared, so it says how busy."""
+    return f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
 
 
 def log(message: str) -> None:
