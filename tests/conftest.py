@@ -183,7 +183,7 @@ class ServerProcess:
             [sys.executable, "-m", "kuznia.cli", "server", "--port", str(self.port)],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a busy machine starts slowly
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(self.process.stderr.read().decode())  # type: ignore[union-attr]

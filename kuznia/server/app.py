@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Response
+from pydantic import BaseModel
 
 from kuznia import __version__
+from kuznia.entities.metrics import MetricBatch
 from kuznia.server.api import (
     compute,
     endpoints,
@@ -93,7 +96,26 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
         app.include_router(module.router, prefix=API_PREFIX)
     app.mount("/static", StudioStaticFiles(directory=STUDIO_STATIC), name="static")
     app.include_router(studio_router)
+    _document_raw_bodies(app, (MetricBatch,))
     return app
+
+
+def _document_raw_bodies(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
+    """Routes that parse their body themselves (for speed) still show its schema in OpenAPI."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(body.pop("$defs", {}))
+            components[model.__name__] = body
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

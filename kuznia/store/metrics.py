@@ -13,7 +13,6 @@ latest value (it would compare differently on SQLite and PostgreSQL).
 from __future__ import annotations
 
 import math
-import zlib
 from typing import Any
 
 import numpy as np
@@ -29,46 +28,22 @@ from kuznia.entities.metrics import (
 )
 from kuznia.errors import Conflict
 from kuznia.store.dialects import insert_ignore, lock_rows, upsert
+from kuznia.store.metric_codec import (
+    BLOCK,
+    decode,
+    decode_aggregates,
+    downsample_aggregates,
+    downsample_indices,
+    encode_aggregates,
+    encode_floats,
+    encode_ints,
+    micros,
+)
 from kuznia.store.tables import metric_chunks, metric_records, metric_summaries
 
 CHUNK_POINTS = 100_000
 _STEP = np.dtype("<i8")
 _FLOAT = np.dtype("<f8")
-
-
-_RAW_F8, _DELTA_I8_ZLIB, _RANGE_I8 = b"f", b"d", b"r"
-
-
-def _encode_floats(values: np.ndarray) -> bytes:
-    return _RAW_F8 + values.astype(_FLOAT, copy=False).tobytes()
-
-
-def _encode_ints(values: np.ndarray) -> bytes:
-    """Delta-encoded, then zlib: consecutive steps or close timestamps shrink to almost nothing."""
-    values = values.astype(_STEP, copy=False)
-    if len(values) > 1:
-        stride = values[1] - values[0]
-        if np.array_equal(values, values[0] + stride * np.arange(len(values), dtype=_STEP)):
-            # evenly spaced (steps 0, 1, 2, …): three numbers say it all
-            return _RANGE_I8 + np.array([values[0], stride, len(values)], dtype=_STEP).tobytes()
-    deltas = np.diff(values, prepend=np.int64(0))
-    return _DELTA_I8_ZLIB + zlib.compress(deltas.tobytes(), 1)
-
-
-def _decode(blob: bytes) -> np.ndarray:
-    tag, body = blob[:1], blob[1:]
-    if tag == _RAW_F8:
-        return np.frombuffer(body, dtype=_FLOAT)
-    if tag == _RANGE_I8:
-        start, stride, count = np.frombuffer(body, dtype=_STEP)
-        return start + stride * np.arange(count, dtype=_STEP)
-    if tag == _DELTA_I8_ZLIB:
-        return np.cumsum(np.frombuffer(zlib.decompress(body), dtype=_STEP))
-    raise ValueError(f"unknown metric chunk codec {tag!r}")
-
-
-def _micros(stamps: np.ndarray) -> np.ndarray:
-    return np.rint(stamps * 1e6).astype(_STEP)
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -155,9 +130,11 @@ def ingest_series(conn: Connection, run_id: str, batch: list[MetricSeries], now:
                     "count": len(s),
                     "min_step": int(s.min()),
                     "max_step": int(s.max()),
-                    "steps": _encode_ints(s),
-                    "values": _encode_floats(v),
-                    "timestamps": _encode_ints(_micros(t)),
+                    "steps": encode_ints(s),
+                    "values": encode_floats(v),
+                    "timestamps": encode_ints(micros(t)),
+                    "in_step_order": bool(np.all(s[1:] >= s[:-1])),
+                    "aggregates": encode_aggregates(s, v, micros(t).astype(np.float64)),
                 }
             )
         summary_rows.append(_updated_summary(current, steps, values, stamps))
@@ -251,9 +228,9 @@ def read_points(
     if not rows:
         empty_f = np.empty(0, dtype=_FLOAT)
         return np.empty(0, dtype=_STEP), empty_f, empty_f
-    steps = np.concatenate([_decode(r.steps) for r in rows])
-    values = np.concatenate([_decode(r.values) for r in rows])
-    stamps = np.concatenate([_decode(r.timestamps) for r in rows]) / 1e6
+    steps = np.concatenate([decode(r.steps) for r in rows])
+    values = np.concatenate([decode(r.values) for r in rows])
+    stamps = np.concatenate([decode(r.timestamps) for r in rows]) / 1e6
     if len(steps) > 1 and not bool(np.all(steps[1:] >= steps[:-1])):
         order = np.argsort(steps, kind="stable")
         steps, values, stamps = steps[order], values[order], stamps[order]
@@ -264,28 +241,26 @@ def read_points(
     return steps, values, stamps
 
 
-def downsample_indices(values: np.ndarray, max_points: int) -> np.ndarray:
-    """Indices keeping each bucket's minimum and maximum; at most ``max_points`` of them.
-
-    Buckets are consecutive runs of points; views, not copies, unless there are NaNs.
-    """
-    n = len(values)
-    buckets = max(1, max_points // 2)
-    size = -(-n // buckets)  # ceil
-    full = n // size
-    low_source = high_source = values
-    if np.isnan(values).any():  # a NaN would win every argmin/argmax
-        low_source = np.where(np.isnan(values), np.inf, values)
-        high_source = np.where(np.isnan(values), -np.inf, values)
-    starts = np.arange(full) * size
-    picked = [
-        starts + low_source[: full * size].reshape(full, size).argmin(axis=1),
-        starts + high_source[: full * size].reshape(full, size).argmax(axis=1),
-    ]
-    if full * size < n:  # the last, shorter bucket
-        base = full * size
-        picked.append(np.array([base + int(low_source[base:].argmin()), base + int(high_source[base:].argmax())]))
-    return np.unique(np.concatenate(picked))
+def _read_from_aggregates(conn: Connection, run_id: str, name: str, max_points: int) -> MetricHistory | None:
+    """The downsampled history from the chunks' block aggregates, when the series is long
+    and was logged in step order; None when the full read is needed."""
+    rows = sorted(conn.execute(
+        select(metric_chunks.c.id, metric_chunks.c.count.label("points"), metric_chunks.c.min_step,
+               metric_chunks.c.max_step,
+               metric_chunks.c.in_step_order, metric_chunks.c.aggregates)
+        .where(metric_chunks.c.run_id == run_id, metric_chunks.c.name == name)
+    ).all(), key=lambda r: r.id)
+    total = sum(r.points for r in rows)
+    if total <= max_points or total < 2 * BLOCK * max(1, max_points // 2):
+        return None  # short enough to read whole, or buckets would be smaller than two blocks
+    if not all(r.in_step_order and r.aggregates for r in rows):
+        return None
+    if any(a.max_step >= b.min_step for a, b in zip(rows, rows[1:], strict=False)):
+        return None  # chunks overlap in steps: blocks would not be in step order
+    table = np.concatenate([decode_aggregates(r.aggregates) for r in rows])
+    steps, values, stamps = downsample_aggregates(table, max_points)
+    return MetricHistory(name=name, steps=steps.tolist(), values=values.tolist(), timestamps=stamps.tolist(),
+                         total_count=total, downsampled=True)
 
 
 def read_history(
@@ -296,6 +271,10 @@ def read_history(
     end_step: int | None = None,
     max_points: int | None = None,
 ) -> MetricHistory:
+    if max_points is not None and start_step is None and end_step is None:
+        thinned = _read_from_aggregates(conn, run_id, name, max_points)
+        if thinned is not None:
+            return thinned
     steps, values, stamps = read_points(conn, run_id, name, start_step, end_step)
     total = len(steps)
     downsampled = False

@@ -38,9 +38,9 @@ def read_runs(conn: Connection, workspace_id: str, run_ids: Sequence[str]) -> li
     rows = conn.execute(
         select(*_RUN_COLUMNS)
         .join(experiments, experiments.c.id == runs.c.experiment_id)
-        .where(runs.c.workspace_id == workspace_id, runs.c.id.in_(list(run_ids)))
+        .where(runs.c.id.in_(list(run_ids)))  # by primary key; SQLite has no statistics to choose better
     ).all()
-    return _hydrate(conn, rows, order=run_ids)
+    return _hydrate(conn, [r for r in rows if r.workspace_id == workspace_id], order=run_ids)
 
 
 def read_run(conn: Connection, workspace_id: str, run_id: str) -> Run | None:

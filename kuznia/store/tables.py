@@ -133,6 +133,9 @@ metric_chunks = Table(
     Column("steps", LargeBinary, nullable=False),
     Column("values", LargeBinary, nullable=False),
     Column("timestamps", LargeBinary, nullable=False),
+    # where each block of 256 points has its min and max; lets long reads skip the points
+    Column("in_step_order", Boolean, nullable=True),
+    Column("aggregates", LargeBinary, nullable=True),
     Index(None, "run_id", "name", "min_step"),
 )
 

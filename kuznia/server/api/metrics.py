@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from kuznia.entities.common import parse
 from kuznia.entities.metrics import (
@@ -17,14 +18,27 @@ from kuznia.entities.metrics import (
 from kuznia.server.deps import RunIdPath, ScopeDep
 from kuznia.server.responses import json_response
 from kuznia.services import metrics
+from kuznia.services.scope import Scope
 
 router = APIRouter(prefix="/workspaces/{workspace}/runs/{run_id}", tags=["metrics"])
 
 
-@router.post("/metrics")
-def log_metrics(run_id: RunIdPath, batch: MetricBatch, scope: ScopeDep) -> dict[str, int]:
+@router.post(
+    "/metrics",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/MetricBatch"}}}}},
+)
+async def log_metrics(run_id: RunIdPath, request: Request, scope: ScopeDep) -> dict[str, int]:
     """Append a batch of scalar points (NaN and Infinity allowed as JSON constants)."""
-    return {"stored": metrics.log_metrics(scope, run_id, batch)}
+    # The hot path of ingestion: pydantic's JSON parser is ~4x faster than json.loads
+    # followed by validation, which is what a typed body parameter would do.
+    body = await request.body()
+    stored = await run_in_threadpool(_ingest, scope, run_id, body)
+    return {"stored": stored}
+
+
+def _ingest(scope: Scope, run_id: str, body: bytes) -> int:
+    return metrics.log_metrics(scope, run_id, MetricBatch.model_validate_json(body))
 
 
 @router.get("/metrics", response_model=list[MetricSummary])
