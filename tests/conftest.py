@@ -32,6 +32,8 @@ from kuznia.server.settings import ServerSettings
 from kuznia.services.stores import Stores, open_embedded, open_server
 
 POSTGRES_ADMIN = os.environ.get("KUZNIA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+# The first admin of every test server; SDK clients send it by default (KUZNIA_TOKEN).
+ADMIN_TOKEN = "kzu_test-admin-token-0123456789abcdefghij"
 DATABASES = ["sqlite", "postgresql"]
 
 
@@ -46,7 +48,8 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the developer's ~/.kuznia; start each test in its own folder."""
     monkeypatch.setenv("KUZNIA_HOME", str(tmp_path / "kuznia-home"))
     monkeypatch.setenv("KUZNIA_FORKSERVER_IDLE_SECONDS", "120")  # do not outlive the test session long
-    for name in ("KUZNIA_WORKSPACE", "KUZNIA_PATH", "KUZNIA_SERVER", "KUZNIA_RUN_ID", "KUZNIA_TOKEN",
+    monkeypatch.setenv("KUZNIA_TOKEN", ADMIN_TOKEN)
+    for name in ("KUZNIA_WORKSPACE", "KUZNIA_PATH", "KUZNIA_SERVER", "KUZNIA_RUN_ID",
                  "KUZNIA_TRACKING_URI", "KUZNIA_DATABASE_URL", "KUZNIA_STORAGE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -80,6 +83,9 @@ def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     kind = request.param
     url = request.getfixturevalue("postgres_url") if kind == "postgresql" else ""
     made = make_stores(kind, tmp_path_factory.mktemp(f"stores-{kind}"), url)
+    from kuznia.services.users import init_admin
+
+    init_admin(made, token=ADMIN_TOKEN)
     yield made
     made.close()
 
@@ -137,7 +143,7 @@ def backend(request: pytest.FixtureRequest, stores: Stores):  # noqa: ANN201
     if request.param == "local":
         yield LocalBackend(stores, {"path": "in-process"})
         return
-    client = HttpBackend(running.url)
+    client = HttpBackend(running.url, token=ADMIN_TOKEN)
     yield client
     client.close()
 
@@ -158,7 +164,8 @@ def ws(backend) -> Workspace:  # noqa: ANN001
 @pytest.fixture
 def api(stores: Stores, server: ServerThread) -> Iterator[httpx.Client]:
     """A raw HTTP client of the test server, for API-level assertions."""
-    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=30,
+                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as client:
         yield client
 
 
@@ -221,6 +228,9 @@ def bootstrap_process(run):  # noqa: ANN001, ANN201
 
 
 def clean_env(home: Path) -> dict[str, str]:
+    """A subprocess environment: no Kuźnia settings but a home, and the test admin's token
+    (a server started with it takes it as its first admin's; clients send it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUZNIA_")}
-    env.update(KUZNIA_HOME=str(home), COLUMNS="200", NO_COLOR="1")
+    env.update(KUZNIA_HOME=str(home), COLUMNS="200", NO_COLOR="1", KUZNIA_TOKEN=ADMIN_TOKEN,
+               KUZNIA_ADMIN_TOKEN=ADMIN_TOKEN)
     return env

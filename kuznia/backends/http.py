@@ -57,6 +57,7 @@ from kuznia.entities.secrets import SecretInfo, SecretValue
 from kuznia.entities.snapshots import BlobDigests, Snapshot, SnapshotCreate, SnapshotManifest
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
 from kuznia.errors import ConnectionFailed, KuzniaError, error_from_dict
+from kuznia.settings import saved_token
 
 M = TypeVar("M", bound=BaseModel)
 _RUNS = TypeAdapter(list[Run])
@@ -84,7 +85,7 @@ class HttpBackend(HttpAssetsMixin):
     ) -> None:
         self.url = url.rstrip("/")
         self.location = {"server": self.url}
-        token = token or os.environ.get("KUZNIA_TOKEN")
+        token = token or os.environ.get("KUZNIA_TOKEN") or saved_token(self.url)
         headers = {"User-Agent": "kuznia-sdk"}
         if token:
             headers["Authorization"] = f"Bearer {token}"

@@ -33,6 +33,17 @@ from kuznia.entities.models import (
 )
 from kuznia.entities.paths import check_relative_path
 from kuznia.entities.secrets import SecretInfo, SecretNames, SecretsSet, SecretValue
+from kuznia.entities.users import (
+    AuditList,
+    Member,
+    MemberSet,
+    TokenCreate,
+    TokenCreated,
+    TokenInfo,
+    User,
+    UserCreate,
+    WhoAmI,
+)
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -42,6 +53,9 @@ _ENV_BUILDS = TypeAdapter(list[EnvironmentBuild])
 _SECRET_VALUES = TypeAdapter(list[SecretValue])
 _SECRET_INFOS = TypeAdapter(list[SecretInfo])
 _DEPLOYMENTS = TypeAdapter(list[Deployment])
+_USERS = TypeAdapter(list[User])
+_TOKENS = TypeAdapter(list[TokenInfo])
+_MEMBERS = TypeAdapter(list[Member])
 
 
 def _seg(value: str) -> str:
@@ -175,3 +189,42 @@ class HttpAssetsMixin:
 
     def get_endpoint_telemetry(self, workspace: str, name: str) -> EndpointTelemetry:
         return self._get(self._endpoint(workspace, name) + "/telemetry", EndpointTelemetry)
+
+    # identity and access ----------------------------------------------------------------------
+    def whoami(self) -> WhoAmI:
+        return self._get("/whoami", WhoAmI)
+
+    def create_user(self, data: UserCreate) -> User:
+        return self._call("POST", "/users", User, data)
+
+    def list_users(self) -> list[User]:
+        return _USERS.validate_json(self._send("GET", "/users").content)
+
+    def set_user_disabled(self, name: str, disabled: bool) -> User:
+        action = "disable" if disabled else "enable"
+        return self._call("POST", f"/users/{_seg(check_name('user name', name, 63))}/{action}", User)
+
+    def create_token(self, data: TokenCreate) -> TokenCreated:
+        return self._call("POST", "/tokens", TokenCreated, data)
+
+    def list_tokens(self, user: str | None = None) -> list[TokenInfo]:
+        params = {"user": user} if user else {}
+        return _TOKENS.validate_json(self._send("GET", "/tokens", params=params).content)
+
+    def revoke_token(self, token_id: str) -> TokenInfo:
+        return self._call("POST", f"/tokens/{_seg(token_id)}/revoke", TokenInfo)
+
+    def list_members(self, workspace: str) -> list[Member]:
+        return _MEMBERS.validate_json(self._send("GET", f"{self._ws(workspace)}/members").content)
+
+    def set_member(self, workspace: str, data: MemberSet) -> Member:
+        return self._call("PUT", f"{self._ws(workspace)}/members", Member, data)
+
+    def remove_member(self, workspace: str, user: str) -> None:
+        self._send("DELETE", f"{self._ws(workspace)}/members/{_seg(check_name('user name', user, 63))}")
+
+    def list_audit(self, workspace: str, page_token: str | None = None, max_results: int = 100) -> AuditList:
+        params: dict[str, Any] = {"max_results": max_results}
+        if page_token:
+            params["page_token"] = page_token
+        return self._get(f"{self._ws(workspace)}/audit", AuditList, params=params)

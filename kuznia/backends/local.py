@@ -60,8 +60,20 @@ from kuznia.entities.runs import (
 )
 from kuznia.entities.secrets import SecretInfo, SecretNames, SecretsSet, SecretValue
 from kuznia.entities.snapshots import BlobDigests, Snapshot, SnapshotCreate, SnapshotManifest
+from kuznia.entities.users import (
+    AuditList,
+    Member,
+    MemberSet,
+    TokenCreate,
+    TokenCreated,
+    TokenInfo,
+    User,
+    UserCreate,
+    WhoAmI,
+)
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
 from kuznia.services import (
+    audit,
     compute,
     deployments,
     environment_builds,
@@ -75,8 +87,10 @@ from kuznia.services import (
     secrets,
     snapshots,
     submissions,
+    users,
     workspaces,
 )
+from kuznia.services.access import LOCAL
 from kuznia.services.scope import Scope
 from kuznia.services.stores import Stores, open_embedded
 
@@ -265,12 +279,44 @@ class LocalBackend:
         return environment_builds.build(self._scope(workspace), name, version)
 
     def list_environment_builds(self, workspace: str) -> list[EnvironmentBuild]:
-        self._scope(workspace)
-        return environment_builds.list_builds(self.stores)
+        return environment_builds.list_builds(self._scope(workspace))
 
     def prune_environment_builds(self, workspace: str, unused_for_seconds: float) -> PruneResult:
-        self._scope(workspace)
-        return environment_builds.prune(self.stores, unused_for_seconds)
+        return environment_builds.prune(self._scope(workspace), unused_for_seconds)
+
+    # identity and access: an embedded workspace has one user, who may do everything
+    def whoami(self) -> WhoAmI:
+        return users.whoami(self.stores, LOCAL)
+
+    def create_user(self, data: UserCreate) -> User:
+        return users.create_user(self.stores, LOCAL, data)
+
+    def list_users(self) -> list[User]:
+        return users.list_users(self.stores, LOCAL)
+
+    def set_user_disabled(self, name: str, disabled: bool) -> User:
+        return users.set_user_disabled(self.stores, LOCAL, name, disabled)
+
+    def create_token(self, data: TokenCreate) -> TokenCreated:
+        return users.create_token(self.stores, LOCAL, data)
+
+    def list_tokens(self, user: str | None = None) -> list[TokenInfo]:
+        return users.list_tokens(self.stores, LOCAL, user)
+
+    def revoke_token(self, token_id: str) -> TokenInfo:
+        return users.revoke_token(self.stores, LOCAL, token_id)
+
+    def list_members(self, workspace: str) -> list[Member]:
+        return users.list_members(self._scope(workspace))
+
+    def set_member(self, workspace: str, data: MemberSet) -> Member:
+        return users.set_member(self._scope(workspace), data)
+
+    def remove_member(self, workspace: str, user: str) -> None:
+        users.remove_member(self._scope(workspace), user)
+
+    def list_audit(self, workspace: str, page_token: str | None = None, max_results: int = 100) -> AuditList:
+        return audit.list_entries(self._scope(workspace), page_token, max_results)
 
     # key vault
     def set_secrets(self, workspace: str, data: SecretsSet) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from kuznia.cli import (
+    access,
     compute,
     endpoint,
     environment,
@@ -34,6 +35,11 @@ app.add_typer(environment.app, name="environment")
 app.add_typer(secret.app, name="secret")
 app.add_typer(model.app, name="model")
 app.add_typer(endpoint.app, name="endpoint")
+app.command("login")(access.login)
+app.command("whoami")(access.whoami)
+app.add_typer(access.user_app, name="user")
+app.add_typer(access.token_app, name="token")
+app.add_typer(access.audit_app, name="audit")
 app.command("server")(server.serve)
 app.add_typer(server.db_app, name="db")
 app.command("studio")(studio.studio)

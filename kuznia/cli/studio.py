@@ -35,6 +35,7 @@ def studio(
     os.environ["KUZNIA_DATABASE_URL"] = f"sqlite:///{folder / 'kuznia.db'}"
     os.environ["KUZNIA_STORAGE_URL"] = str(folder / "blobs")
     os.environ["KUZNIA_SECRET_KEY_FILE"] = str(folder / "secret.key")
+    os.environ["KUZNIA_AUTH"] = "embedded"  # single user on loopback: no login
     url = f"http://127.0.0.1:{port}/"
     console.print(f"Kuźnia Studio for {folder} on {url}  (Ctrl+C stops it)")
     if open_browser:

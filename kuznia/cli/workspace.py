@@ -107,3 +107,60 @@ def list_(
         [(ws.name, when(ws._entity.created_at), ws._entity.description) for ws in found.values()],
         empty="no workspaces yet; create one with `kuznia workspace create NAME`",
     )
+
+
+member_app = typer.Typer(help="Members of a workspace and their roles (reader, contributor, owner).",
+                         no_args_is_help=True)
+app.add_typer(member_app, name="member")
+
+
+@member_app.command("add")
+def member_add(
+    user: str,
+    role: str = typer.Option("contributor", "--role", "-r", help="reader, contributor or owner."),
+    workspace: str = WorkspaceOption,
+    path: str = PathOption,
+    server: str = ServerOption,
+) -> None:
+    """Add a member, or change their role (owners only).
+
+    Example: kuznia workspace member add ala --role reader
+    """
+    from kuznia.entities.common import parse
+    from kuznia.entities.users import MemberSet
+
+    with errors_as_messages():
+        ws = open_workspace(workspace, path, server)
+        member = ws._backend.set_member(ws.name, parse(MemberSet, {"user": user, "role": role}))
+    console.print(f"{member.user} is {member.role.value} of {ws.name}.")
+
+
+@member_app.command("remove")
+def member_remove(
+    user: str,
+    workspace: str = WorkspaceOption,
+    path: str = PathOption,
+    server: str = ServerOption,
+) -> None:
+    """Remove a member (owners only; never the last owner)."""
+    with errors_as_messages():
+        ws = open_workspace(workspace, path, server)
+        ws._backend.remove_member(ws.name, user)
+    console.print(f"{user} is no longer a member of {ws.name}.")
+
+
+@member_app.command("list")
+def member_list(
+    workspace: str = WorkspaceOption,
+    path: str = PathOption,
+    server: str = ServerOption,
+    as_json: bool = json_option(),
+) -> None:
+    """List members and their roles."""
+    with errors_as_messages():
+        ws = open_workspace(workspace, path, server)
+        members = ws._backend.list_members(ws.name)
+    if as_json:
+        print_json([m.model_dump(mode="json") for m in members])
+        return
+    print_table(None, ["user", "role", "since"], [(m.user, m.role.value, when(m.added_at)) for m in members])

@@ -23,6 +23,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from kuznia.entities.environments import EnvironmentBuild, EnvironmentSpec, PruneResult
+from kuznia.entities.urls import check_fetchable_url
 from kuznia.environments.runtime import runtime_tag, runtime_wheel
 from kuznia.errors import InvalidInput
 
@@ -95,6 +96,7 @@ class EnvironmentCache:
             raise InvalidInput(f"environment could not be built: {reason}")
 
     def _build(self, spec: EnvironmentSpec, key: str, log: Callable[[str], object]) -> None:
+        check_fetch_targets(spec)
         started = time.monotonic()
         tmp = self.root / f".build-{key}-{uuid.uuid4().hex[:8]}"
         python = spec.python.python_version or sys.executable
@@ -154,6 +156,19 @@ class EnvironmentCache:
         for stale in self.root.glob(".build-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
         return PruneResult(removed=removed, freed_bytes=freed, kept=kept)
+
+
+def check_fetch_targets(spec: EnvironmentSpec) -> None:
+    """Index and package URLs are fetched by this host: refuse internal ones (SSRF)."""
+    from packaging.requirements import Requirement
+
+    python = spec.python
+    for index in filter(None, [python.pip_index_url, *python.pip_extra_index_urls]):
+        check_fetchable_url(index, "package index")
+    for text in python.pip_packages:
+        url = Requirement(text).url
+        if url:
+            check_fetchable_url(url, f"package {text!r}")
 
 
 def _size(folder: Path) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,11 +25,13 @@ from kuznia.server.api import (
     snapshots,
     workspaces,
 )
+from kuznia.server.api import users as user_routes
+from kuznia.server.auth import AuthMiddleware
 from kuznia.server.errors import install_error_handlers
 from kuznia.server.limits import BodyLimitMiddleware
 from kuznia.server.loops import DeploymentLoop, DispatchLoop
 from kuznia.server.settings import ServerSettings
-from kuznia.services import deployments
+from kuznia.services import deployments, users
 from kuznia.services.deployment_manager import DeploymentManager
 from kuznia.services.stores import Stores, open_server
 from kuznia.serving.gateway import Gateway
@@ -74,7 +77,15 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
     app.state.settings = settings
     app.state.scopes = {}
     app.state.gateway = Gateway(lambda workspace, name: deployments.route(stores, workspace, name))
+    if settings.auth_required:
+        preset = os.environ.get("KUZNIA_ADMIN_TOKEN")
+        first_admin = users.init_admin(stores, token=preset)
+        if first_admin is not None and preset is None:
+            print(f"Created the first admin user {first_admin.user!r}. Its API token, shown only now — "
+                  f"keep it safe:\n    {first_admin.token}\nUse it with `kuznia login` or KUZNIA_TOKEN.",
+                  flush=True)
     install_error_handlers(app)
+    app.add_middleware(AuthMiddleware, stores=stores, required=settings.auth_required)
     app.add_middleware(
         BodyLimitMiddleware, max_body=settings.max_body_bytes, max_file=settings.max_file_bytes
     )
@@ -92,7 +103,7 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
         return {"status": "ok", "version": __version__}
 
     for module in (workspaces, experiments, runs, metrics, files, logs, snapshots, compute, environments,
-                   secrets, models, endpoints):
+                   secrets, models, endpoints, user_routes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.mount("/static", StudioStaticFiles(directory=STUDIO_STATIC), name="static")
     app.include_router(studio_router)

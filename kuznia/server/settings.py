@@ -18,3 +18,5 @@ class ServerSettings:
     #: the URL bootstraps of runs use to reach this server (set by `kuznia server`)
     public_url: str | None = os.environ.get("KUZNIA_PUBLIC_URL")
     dispatch_interval_seconds: float = float(os.environ.get("KUZNIA_DISPATCH_INTERVAL", 2.0))
+    #: a server always authenticates; only `kuznia studio` (embedded, loopback) turns it off
+    auth_required: bool = os.environ.get("KUZNIA_AUTH", "required") != "embedded"

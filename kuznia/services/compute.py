@@ -32,6 +32,8 @@ from kuznia.entities.compute import (
 from kuznia.entities.heartbeats import Heartbeat, HeartbeatReply
 from kuznia.entities.runs import ErrorDetails, RunStatus
 from kuznia.errors import Conflict, InvalidState, NotFound
+from kuznia.services import audit
+from kuznia.services.access import RUN_TOKEN_PREFIX, Action
 from kuznia.services.runs import change_status, require_run
 from kuznia.services.scope import Scope
 from kuznia.services.stores import Stores
@@ -44,6 +46,7 @@ launcher = LocalLauncher()
 
 def list_targets(scope: Scope) -> list[ComputeTarget]:
     """Compute targets of the workspace (``local`` always exists), with run counts."""
+    scope.require(Action.READ, "compute")
     with scope.stores.db.write() as conn:
         store.ensure_default_target(conn, scope.workspace_id)
     with scope.stores.db.read() as conn:
@@ -52,6 +55,7 @@ def list_targets(scope: Scope) -> list[ComputeTarget]:
 
 def get_target(scope: Scope, name: str) -> ComputeTarget:
     """Raises NotFound naming the targets that exist."""
+    scope.require(Action.READ, "compute")
     check_name("compute target name", name, 63)
     with scope.stores.db.read() as conn:
         found = store.read_target(conn, scope.workspace_id, name)
@@ -65,20 +69,24 @@ def get_target(scope: Scope, name: str) -> ComputeTarget:
 
 def create_target(scope: Scope, data: ComputeTargetCreate) -> ComputeTarget:
     """Add a compute target. Raises Conflict when the name is taken."""
+    scope.require(Action.OWNER, "compute")
     data = parse(ComputeTargetCreate, data)
     with scope.stores.db.write() as conn:
         store.ensure_default_target(conn, scope.workspace_id)
         if not store.insert_target(conn, scope.workspace_id, data.name, data.kind, data.settings):
             raise Conflict(f"compute target {data.name!r} already exists; update it instead")
+    audit.record(scope, "compute.create", f"compute:{data.name}", **data.settings.model_dump())
     return get_target(scope, data.name)
 
 
 def update_target(scope: Scope, name: str, data: ComputeTargetUpdate) -> ComputeTarget:
     """Replace a target's settings (limits and timeouts apply from the next tick)."""
+    scope.require(Action.OWNER, "compute")
     data = parse(ComputeTargetUpdate, data)
     get_target(scope, name)
     with scope.stores.db.write() as conn:
         store.update_settings(conn, scope.workspace_id, name, data.settings)
+    audit.record(scope, "compute.update", f"compute:{name}", **data.settings.model_dump())
     return get_target(scope, name)
 
 
@@ -97,7 +105,7 @@ def dispatch(scope: Scope) -> list[str]:
             if free <= 0:
                 continue
             for run_id in store.queued_run_ids(conn, scope.workspace_id, target.name, free):
-                token = secrets.token_urlsafe(32)
+                token = RUN_TOKEN_PREFIX + secrets.token_urlsafe(32)
                 token_store.insert_run_token(conn, run_id, token)
                 change_status(scope, conn, run_id, RunStatus.PREPARING, {"process_host": this_host()})
                 run = run_store.read_run(conn, scope.workspace_id, run_id)
@@ -180,7 +188,7 @@ def heartbeat(scope: Scope, run_id: str, data: Heartbeat) -> HeartbeatReply:
     bootstrap learns of a cancel). A NotResponding run that reports again resumes."""
     data = parse(Heartbeat, data)
     with scope.stores.db.write() as conn:
-        status = require_run(scope, conn, run_id, for_update=True)
+        status = require_run(scope, conn, run_id, for_update=True, action=Action.WRITE)
         values: dict[str, Any] = {"heartbeat_at": utcnow(), "process_host": data.host[:255],
                                   "process_id": data.pid}
         if data.script_pid is not None:

@@ -28,7 +28,8 @@ from kuznia.entities.deployments import (
     ReplicaState,
 )
 from kuznia.errors import InvalidInput, NotFound
-from kuznia.services import models, snapshots
+from kuznia.services import audit, models, snapshots
+from kuznia.services.access import Action
 from kuznia.services.scope import Scope
 from kuznia.services.secrets import fernet
 from kuznia.services.stores import Stores
@@ -65,6 +66,7 @@ def _desired(config: DeploymentConfig) -> int:
 def deploy(scope: Scope, data: DeploymentCreate) -> Deployment:
     """Create a deployment (or replace it with ``overwrite``). Its replicas start in the
     background: poll until the state is Healthy or Failed."""
+    scope.require(Action.WRITE, "deployments")
     data = parse(DeploymentCreate, data)
     _check_inference(scope, data.inference, data.models)
     with scope.stores.db.read() as conn:
@@ -89,12 +91,14 @@ def deploy(scope: Scope, data: DeploymentCreate) -> Deployment:
         })
     if local:
         ensure_local_host(scope, data.name)
+    audit.record(scope, "deployment.create", f"deployment:{data.name}", models=data.models)
     return get(scope, data.name)
 
 
 def update(scope: Scope, name: str, data: DeploymentUpdate) -> Deployment:
     """Roll out new models, code, environment or settings: new replicas become healthy
     before the old ones stop."""
+    scope.require(Action.WRITE, "deployments")
     data = parse(DeploymentUpdate, data)
     current = get(scope, name)
     models_ = data.models or current.models
@@ -114,6 +118,7 @@ def update(scope: Scope, name: str, data: DeploymentUpdate) -> Deployment:
         })
     if current.local:
         ensure_local_host(scope, name)
+    audit.record(scope, "deployment.update", f"deployment:{name}", models=models_)
     return get(scope, name)
 
 
@@ -152,6 +157,7 @@ def _entity(scope: Scope, row: Any, replicas: list[Any]) -> Deployment:
 
 def get(scope: Scope, name: str) -> Deployment:
     """Raises NotFound."""
+    scope.require(Action.READ, "deployments")
     row = _row(scope, name)
     with scope.stores.db.read() as conn:
         replicas = store.replicas(conn, scope.workspace_id, name)
@@ -159,6 +165,7 @@ def get(scope: Scope, name: str) -> Deployment:
 
 
 def list_deployments(scope: Scope) -> list[Deployment]:
+    scope.require(Action.READ, "deployments")
     with scope.stores.db.read() as conn:
         rows = store.list_rows(conn, scope.workspace_id)
         return [_entity(scope, row, store.replicas(conn, scope.workspace_id, row.name)) for row in rows]
@@ -166,6 +173,7 @@ def list_deployments(scope: Scope) -> list[Deployment]:
 
 def delete(scope: Scope, name: str) -> None:
     """Stop the replicas this host runs and forget the deployment."""
+    scope.require(Action.WRITE, "deployments")
     _row(scope, name)
     with scope.stores.db.read() as conn:
         replicas = store.replicas(conn, scope.workspace_id, name)
@@ -173,6 +181,7 @@ def delete(scope: Scope, name: str) -> None:
     host = socket.gethostname()
     with scope.stores.db.write() as conn:
         store.remove(conn, scope.workspace_id, name)
+    audit.record(scope, "deployment.delete", f"deployment:{name}")
     for replica in replicas:
         if replica.host == host:
             processes.stop(replica.pid, grace_seconds=2)
@@ -192,12 +201,14 @@ def _keys(scope: Scope, row: Any) -> dict[str, str]:
 
 
 def get_keys(scope: Scope, name: str) -> EndpointKeys:
+    scope.require(Action.OWNER, "deployment keys")
     keys = _keys(scope, _row(scope, name))
     return EndpointKeys(primary_key=keys["primary"], secondary_key=keys["secondary"])
 
 
 def regen_key(scope: Scope, name: str, which: KeyName | str) -> EndpointKeys:
     """Replace the Primary or Secondary key; the other keeps working meanwhile."""
+    scope.require(Action.OWNER, "deployment keys")
     try:
         slot = KeyName(which).value.lower()
     except ValueError:
@@ -209,6 +220,7 @@ def regen_key(scope: Scope, name: str, which: KeyName | str) -> EndpointKeys:
         keys = _keys(scope, row)
         keys[slot] = random_tokens.token_urlsafe(32)
         store.change(conn, scope.workspace_id, name, {"keys": fernet(scope.stores).encrypt(json.dumps(keys).encode())})
+    audit.record(scope, "deployment.regenerate_key", f"deployment:{name}", key=slot)
     return EndpointKeys(primary_key=keys["primary"], secondary_key=keys["secondary"])
 
 
@@ -219,6 +231,7 @@ def deployment_folder(stores: Stores, workspace: str, name: str) -> Any:
 
 def get_logs(scope: Scope, name: str, max_chars: int = 50_000) -> str:
     """The environment build log and the tail of every replica's output."""
+    scope.require(Action.READ, "deployments")
     _row(scope, name)
     folder = deployment_folder(scope.stores, scope.workspace.name, name)
     parts = []
@@ -260,6 +273,7 @@ def _percentile(buckets: dict[str, int], fraction: float) -> float | None:
 
 def telemetry(scope: Scope, name: str) -> EndpointTelemetry:
     """Requests, status codes and latency percentiles (from the histogram) since creation."""
+    scope.require(Action.READ, "deployments")
     counts = _row(scope, name).telemetry or {}
     buckets = {k.removeprefix("bucket_"): v for k, v in counts.items() if k.startswith("bucket_")}
     return EndpointTelemetry(

@@ -5,14 +5,15 @@ from __future__ import annotations
 from kuznia.entities.environments import EnvironmentBuild, PruneResult
 from kuznia.environments.cache import EnvironmentCache
 from kuznia.services import environments
+from kuznia.services.access import Action
 from kuznia.services.scope import Scope
-from kuznia.services.stores import Stores
 from kuznia.store import environments as store
 
 
 def build(scope: Scope, name: str, version: int | None = None) -> EnvironmentBuild:
     """Build (or find cached) a registered environment. Raises InvalidInput with the
     resolver's message when it cannot be built."""
+    scope.require(Action.WRITE, "environments")
     spec = environments.get(scope, name, version).spec
     cache = EnvironmentCache(scope.stores.env_cache)
     prepared = cache.prepare(spec, lambda _: None)
@@ -25,13 +26,17 @@ def build(scope: Scope, name: str, version: int | None = None) -> EnvironmentBui
     return next(b for b in cache.builds() if b.key == prepared.key)
 
 
-def list_builds(stores: Stores) -> list[EnvironmentBuild]:
-    return EnvironmentCache(stores.env_cache).builds()
+def list_builds(scope: Scope) -> list[EnvironmentBuild]:
+    """Builds in the cache of this host (shared by the workspaces of the store)."""
+    scope.require(Action.READ, "environments")
+    return EnvironmentCache(scope.stores.env_cache).builds()
 
 
-def prune(stores: Stores, unused_for_seconds: float) -> PruneResult:
+def prune(scope: Scope, unused_for_seconds: float) -> PruneResult:
     """Remove builds no registered environment (of any workspace) maps to and that
-    no run used for ``unused_for_seconds``."""
+    no run used for ``unused_for_seconds``. Owners only."""
+    scope.require(Action.OWNER, "environment cache")
+    stores = scope.stores
     cache = EnvironmentCache(stores.env_cache)
     with stores.db.read() as conn:
         keep = {cache.key_for(spec) for spec in store.all_specs(conn)}

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from kuznia.entities.common import check_name, parse
 from kuznia.entities.environments import EnvironmentList, EnvironmentSpec, EnvironmentVersion
+from kuznia.environments.cache import check_fetch_targets
 from kuznia.errors import NotFound, ServiceUnavailable
+from kuznia.services import audit
+from kuznia.services.access import Action
 from kuznia.services.scope import Scope
 from kuznia.store import environments as store
 from kuznia.store.paging import decode_page_token, next_token
@@ -13,20 +16,24 @@ from kuznia.store.paging import decode_page_token, next_token
 def register(scope: Scope, spec: EnvironmentSpec) -> EnvironmentVersion:
     """Store ``spec`` as the next version of its name — or return the latest version
     when it is the same definition (registering twice makes no new version)."""
+    scope.require(Action.WRITE, "environments")
     spec = parse(EnvironmentSpec, spec)
+    check_fetch_targets(spec)  # refused at once rather than at the first build
     for _ in range(20):  # concurrent registrations retry on a taken version number
         with scope.stores.db.write() as conn:
             latest = store.latest_version(conn, scope.workspace_id, spec.name)
             if latest is not None and latest.spec.same_definition(spec):
                 return latest
             created = store.insert_next_version(conn, scope.workspace_id, spec)
-            if created is not None:
-                return created
+        if created is not None:
+            audit.record(scope, "environment.register", f"environment:{created.name}:{created.version}")
+            return created
     raise ServiceUnavailable(f"environment {spec.name!r}: too many concurrent registrations; try again")
 
 
 def get(scope: Scope, name: str, version: int | None = None) -> EnvironmentVersion:
     """A version of an environment (the latest when ``version`` is None). Raises NotFound."""
+    scope.require(Action.READ, "environments")
     check_name("environment name", name, 63)
     with scope.stores.db.read() as conn:
         found = (store.latest_version(conn, scope.workspace_id, name) if version is None
@@ -39,6 +46,7 @@ def get(scope: Scope, name: str, version: int | None = None) -> EnvironmentVersi
 
 def list_latest(scope: Scope, page_token: str | None = None, max_results: int = 100) -> EnvironmentList:
     """The latest version of each environment, by name."""
+    scope.require(Action.READ, "environments")
     offset = decode_page_token(page_token)
     with scope.stores.db.read() as conn:
         rows = store.list_latest(conn, scope.workspace_id, offset, max_results + 1)

@@ -11,23 +11,29 @@ from kuznia.entities.experiments import (
     ExperimentUpdate,
 )
 from kuznia.errors import NotFound
+from kuznia.services import audit
+from kuznia.services.access import Action
 from kuznia.services.scope import Scope
 from kuznia.store import experiments as store
 
 
 def ensure_experiment(scope: Scope, data: ExperimentCreate) -> Experiment:
     """The experiment called ``data.name``, created when it does not exist yet."""
+    scope.require(Action.WRITE, "experiments")
     data = parse(ExperimentCreate, data)
     with scope.stores.db.read() as conn:
         found = store.read_experiment(conn, scope.workspace_id, data.name)
     if found:
         return found
     with scope.stores.db.write() as conn:
-        return store.ensure_experiment(conn, scope.workspace_id, data.name, data.description)
+        created = store.ensure_experiment(conn, scope.workspace_id, data.name, data.description)
+    audit.record(scope, "experiment.create", f"experiment:{data.name}")
+    return created
 
 
 def get_experiment(scope: Scope, name: str) -> Experiment:
     """Raises NotFound when the workspace has no experiment of that name."""
+    scope.require(Action.READ, "experiments")
     check_name("experiment name", name)
     with scope.stores.db.read() as conn:
         found = store.read_experiment(conn, scope.workspace_id, name)
@@ -40,6 +46,7 @@ def get_experiment(scope: Scope, name: str) -> Experiment:
 
 
 def list_experiments(scope: Scope, query: ExperimentQuery) -> ExperimentList:
+    scope.require(Action.READ, "experiments")
     query = parse(ExperimentQuery, query)
     with scope.stores.db.read() as conn:
         items, token = store.list_experiments(conn, scope.workspace_id, query)
@@ -48,8 +55,10 @@ def list_experiments(scope: Scope, query: ExperimentQuery) -> ExperimentList:
 
 def update_experiment(scope: Scope, name: str, data: ExperimentUpdate) -> Experiment:
     """Change the description or archive (``archived=True``) / restore an experiment."""
+    scope.require(Action.WRITE, "experiments")
     data = parse(ExperimentUpdate, data)
     experiment = get_experiment(scope, name)
     with scope.stores.db.write() as conn:
         store.update_experiment(conn, experiment.id, data)
+    audit.record(scope, "experiment.update", f"experiment:{name}", **data.model_dump(exclude_unset=True))
     return get_experiment(scope, name)

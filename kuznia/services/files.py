@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from kuznia.entities.files import RunFile, RunFileList
 from kuznia.entities.paths import check_prefix, check_relative_path
 from kuznia.errors import Conflict, NotFound
+from kuznia.services.access import Action
 from kuznia.services.runs import require_run
 from kuznia.services.scope import Scope
 from kuznia.store import files as store
@@ -23,7 +24,7 @@ def upload_file(
     """
     check_relative_path(path, "file name")
     with scope.stores.db.read() as conn:
-        require_run(scope, conn, run_id)
+        require_run(scope, conn, run_id, action=Action.WRITE)
         if not overwrite and store.read_file(conn, run_id, path) is not None:
             raise Conflict(f"the run already has a file named {path!r}; choose another name")
     digest, size = scope.stores.blobs.put_stream(chunks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kuznia.entities.common import parse
 from kuznia.entities.logs import LogAppend, LogChunk
 from kuznia.entities.paths import check_relative_path
+from kuznia.services.access import Action
 from kuznia.services.runs import require_run
 from kuznia.services.scope import Scope
 from kuznia.store import logs as store
@@ -17,7 +18,7 @@ def append_log(scope: Scope, run_id: str, stream: str, data: LogAppend) -> int:
     check_relative_path(stream, "log stream")
     data = parse(LogAppend, data)
     with scope.stores.db.write() as conn:
-        require_run(scope, conn, run_id)
+        require_run(scope, conn, run_id, action=Action.WRITE)
         return store.append(conn, run_id, stream, data.offset, data.text)
 
 

@@ -20,6 +20,7 @@ from kuznia.entities.metrics import (
     MetricSummary,
 )
 from kuznia.errors import InvalidInput
+from kuznia.services.access import Action
 from kuznia.services.runs import require_run
 from kuznia.services.scope import Scope
 from kuznia.store import metrics as store
@@ -33,7 +34,7 @@ def log_metrics(scope: Scope, run_id: str, batch: MetricBatch) -> int:
     """
     batch = parse(MetricBatch, batch)
     with scope.stores.db.write() as conn:
-        require_run(scope, conn, run_id)
+        require_run(scope, conn, run_id, action=Action.WRITE)
         return store.ingest_series(conn, run_id, batch.series, time.time())
 
 
@@ -84,7 +85,7 @@ def log_record(scope: Scope, run_id: str, record: MetricRecordCreate) -> None:
     record = parse(MetricRecordCreate, record)
     value = _check_record(record)
     with scope.stores.db.write() as conn:
-        require_run(scope, conn, run_id)
+        require_run(scope, conn, run_id, action=Action.WRITE)
         store.insert_record(conn, run_id, record.name, record.kind, value)
 
 

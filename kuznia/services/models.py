@@ -17,7 +17,8 @@ from kuznia.entities.models import (
 from kuznia.entities.paths import check_prefix, check_relative_path
 from kuznia.entities.snapshots import BlobDigests, ManifestEntry, canonical_manifest
 from kuznia.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from kuznia.services import runs, snapshots
+from kuznia.services import audit, runs, snapshots
+from kuznia.services.access import Action
 from kuznia.services.scope import Scope
 from kuznia.store import deployments as deployment_store
 from kuznia.store import files as file_store
@@ -54,6 +55,7 @@ def _entries_from_run(scope: Scope, run_id: str, run_path: str) -> list[Manifest
 def register_model(scope: Scope, data: ModelCreate) -> Model:
     """Register the next version of a model (1 for a new name), from uploaded files or
     from a run's files (with lineage to that run). Raises NotFound / InvalidInput."""
+    scope.require(Action.WRITE, "models")
     data = parse(ModelCreate, data)
     run_id = experiment = None
     if data.entries is not None:
@@ -83,12 +85,14 @@ def register_model(scope: Scope, data: ModelCreate) -> Model:
                                  + [(e.digest, e.size) for e in entries])
             store.set_key_values(conn, store.model_tags, scope.workspace_id, data.name, version, data.tags)
             store.add_properties(conn, scope.workspace_id, data.name, version, data.properties)
+        audit.record(scope, "model.register", f"model:{data.name}:{version}", run=run_id)
         return get_model(scope, data.name, version)
     raise ServiceUnavailable(f"model {data.name!r}: too many concurrent registrations; try again")
 
 
 def get_model(scope: Scope, name: str, version: int | None = None) -> Model:
     """A model version (the latest when ``version`` is None). Raises NotFound."""
+    scope.require(Action.READ, "models")
     check_name("model name", name, 63)
     with scope.stores.db.read() as conn:
         found = store.read_model(conn, scope.workspace_id, name, version)
@@ -99,6 +103,7 @@ def get_model(scope: Scope, name: str, version: int | None = None) -> Model:
 
 
 def list_models(scope: Scope, query: ModelQuery) -> ModelList:
+    scope.require(Action.READ, "models")
     query = parse(ModelQuery, query)
     with scope.stores.db.read() as conn:
         items, token = store.list_models(conn, scope.workspace_id, query)
@@ -107,6 +112,7 @@ def list_models(scope: Scope, query: ModelQuery) -> ModelList:
 
 def update_model(scope: Scope, name: str, version: int, data: ModelUpdate) -> Model:
     """Change the description, set/remove tags, add write-once properties (Conflict on change)."""
+    scope.require(Action.WRITE, "models")
     data = parse(ModelUpdate, data)
     get_model(scope, name, version)
     with scope.stores.db.write() as conn:
@@ -120,11 +126,13 @@ def update_model(scope: Scope, name: str, version: int, data: ModelUpdate) -> Mo
         store.set_key_values(conn, store.model_tags, scope.workspace_id, name, version, data.set_tags)
         if data.description is not None:
             store.update_description(conn, scope.workspace_id, name, version, data.description)
+    audit.record(scope, "model.update", f"model:{name}:{version}")
     return get_model(scope, name, version)
 
 
 def delete_model(scope: Scope, name: str, version: int) -> None:
     """Delete a model version. Raises NotFound, or Conflict naming the deployments that serve it."""
+    scope.require(Action.WRITE, "models")
     get_model(scope, name, version)
     with scope.stores.db.read() as conn:
         serving = [r.name for r in deployment_store.list_rows(conn, scope.workspace_id) if f"{name}:{version}" in r.models]
@@ -133,6 +141,7 @@ def delete_model(scope: Scope, name: str, version: int) -> None:
                        "update or delete them first")
     with scope.stores.db.write() as conn:
         store.delete_model(conn, scope.workspace_id, name, version)
+    audit.record(scope, "model.delete", f"model:{name}:{version}")
 
 
 def get_files(scope: Scope, name: str, version: int | None = None) -> ModelFiles:

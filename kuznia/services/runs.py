@@ -17,8 +17,9 @@ from kuznia.entities.runs import (
     TagsUpdate,
     can_transition,
 )
-from kuznia.errors import Conflict, InvalidInput, InvalidState, NotFound
-from kuznia.services import names
+from kuznia.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from kuznia.services import audit, names
+from kuznia.services.access import Action
 from kuznia.services.experiments import ensure_experiment
 from kuznia.services.scope import Scope
 from kuznia.store import experiments as experiment_store
@@ -32,7 +33,13 @@ def create_run(scope: Scope, data: RunCreate, extra: dict[str, Any] | None = Non
 
     ``extra`` holds columns of submitted runs (compute target, snapshot, definition)."""
     data = parse(RunCreate, data)
-    if data.parent_run_id is not None:
+    if data.parent_run_id is None:
+        if scope.principal.kind == "run":
+            raise Forbidden("a run's token may only create runs under its own run")
+        scope.require(Action.WRITE, "runs")
+    else:
+        with scope.stores.db.read() as conn:
+            require_run(scope, conn, data.parent_run_id, action=Action.WRITE)
         parent = get_run(scope, data.parent_run_id)
         if parent.experiment_name != data.experiment_name:
             raise InvalidInput(
@@ -61,26 +68,41 @@ def create_run(scope: Scope, data: RunCreate, extra: dict[str, Any] | None = Non
             **(extra or {}),
         }
         store.insert_run(conn, row, data.tags, data.properties)
+    audit.record(scope, "run.create", f"run:{run_id}", experiment=data.experiment_name, status=data.status.value)
     return get_run(scope, run_id)
 
 
 def get_run(scope: Scope, run_id: str) -> Run:
-    """Raises NotFound when the workspace has no such run."""
+    """Raises NotFound when the workspace has no such run, Forbidden when it is not the principal's to read."""
     check_run_id(run_id)
     with scope.stores.db.read() as conn:
         found = store.read_run(conn, scope.workspace_id, run_id)
-    if found is None:
-        raise NotFound(f"run {run_id!r} not found in workspace {scope.workspace.name!r}")
+        if found is None:
+            raise NotFound(f"run {run_id!r} not found in workspace {scope.workspace.name!r}")
+        check_run_access(scope, conn, run_id, Action.READ)
     return found
 
 
-def require_run(scope: Scope, conn: Any, run_id: str, for_update: bool = False) -> RunStatus:
-    """The run's status inside an open transaction; raises NotFound."""
+def require_run(scope: Scope, conn: Any, run_id: str, for_update: bool = False,
+                action: Action = Action.READ) -> RunStatus:
+    """The run's status inside an open transaction, once the principal may do ``action``
+    to it; raises NotFound or Forbidden."""
     check_run_id(run_id)
     status = store.read_status(conn, scope.workspace_id, run_id, for_update=for_update)
     if status is None:
         raise NotFound(f"run {run_id!r} not found in workspace {scope.workspace.name!r}")
+    check_run_access(scope, conn, run_id, action)
     return status
+
+
+def check_run_access(scope: Scope, conn: Any, run_id: str, action: Action) -> None:
+    """A run's token reaches its own run and the runs under it; others need their role."""
+    principal = scope.principal
+    if principal.kind == "run":
+        if run_id != principal.run_id and principal.run_id not in store.ancestors(conn, run_id):
+            raise Forbidden(f"a run's token may only act on its own run and its children, not {run_id!r}")
+        return
+    scope.require(action, "runs")
 
 
 def status_change(run_id: str, state: dict[str, Any], new: RunStatus) -> dict[str, Any]:
@@ -126,7 +148,7 @@ def update_run(scope: Scope, run_id: str, data: RunUpdate) -> Run:
     data = parse(RunUpdate, data)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     with scope.stores.db.write() as conn:
-        require_run(scope, conn, run_id, for_update=True)
+        require_run(scope, conn, run_id, for_update=True, action=Action.WRITE)
         values: dict[str, Any] = {}
         if "display_name" in changes:
             values["display_name"] = data.display_name
@@ -138,6 +160,7 @@ def update_run(scope: Scope, run_id: str, data: RunUpdate) -> Run:
             change_status(scope, conn, run_id, data.status, values)
         else:
             store.update_run_row(conn, run_id, values)
+    audit.record(scope, "run.update", f"run:{run_id}", **{k: str(v)[:200] for k, v in changes.items() if k != "error"})
     return get_run(scope, run_id)
 
 
@@ -146,6 +169,8 @@ def cancel_run(scope: Scope, run_id: str) -> Run:
     started submitted run goes to CancelRequested and its bootstrap stops it. Raises
     InvalidState for a run that has already ended."""
     run = get_run(scope, run_id)
+    with scope.stores.db.read() as conn:
+        check_run_access(scope, conn, run_id, Action.WRITE)
     if run.status.is_terminal:
         raise InvalidState(f"run {run_id!r} already ended ({run.status.value}); nothing to cancel")
     if run.status == RunStatus.CANCEL_REQUESTED:
@@ -159,9 +184,10 @@ def update_tags(scope: Scope, run_id: str, data: TagsUpdate) -> Run:
     """Set and remove tags (tags are mutable; properties are not)."""
     data = parse(TagsUpdate, data)
     with scope.stores.db.write() as conn:
-        require_run(scope, conn, run_id)
+        require_run(scope, conn, run_id, action=Action.WRITE)
         store.remove_tags(conn, run_id, data.remove)
         store.set_key_values(conn, run_tags, run_id, data.set)
+    audit.record(scope, "run.tags", f"run:{run_id}", set=sorted(data.set), removed=sorted(data.remove))
     return get_run(scope, run_id)
 
 
@@ -169,7 +195,7 @@ def add_properties(scope: Scope, run_id: str, data: PropertiesUpdate) -> Run:
     """Add write-once properties. Setting an existing key to a different value raises Conflict."""
     data = parse(PropertiesUpdate, data)
     with scope.stores.db.write() as conn:
-        require_run(scope, conn, run_id, for_update=True)
+        require_run(scope, conn, run_id, for_update=True, action=Action.WRITE)
         existing = store.read_properties(conn, run_id, list(data.properties))
         changed = sorted(k for k, v in existing.items() if data.properties[k] != v)
         if changed:
@@ -178,12 +204,20 @@ def add_properties(scope: Scope, run_id: str, data: PropertiesUpdate) -> Run:
                 f"{run_id!r}; use a tag for values that change"
             )
         store.add_properties(conn, run_id, data.properties)
+    audit.record(scope, "run.properties", f"run:{run_id}", added=sorted(data.properties))
     return get_run(scope, run_id)
 
 
 def list_runs(scope: Scope, query: RunQuery) -> RunList:
     """Runs matching ``query`` (filter language, order, paging); newest first by default."""
     query = parse(RunQuery, query)
+    if scope.principal.kind == "run":
+        if query.parent_run_id is None:
+            raise Forbidden("a run's token may only list the children of its own run")
+        with scope.stores.db.read() as conn:
+            require_run(scope, conn, query.parent_run_id)
+    else:
+        scope.require(Action.READ, "runs")
     experiment_id = None
     if query.experiment_name is not None:
         with scope.stores.db.read() as conn:

@@ -20,6 +20,8 @@ from kuznia.entities.secrets import (
     SecretValue,
 )
 from kuznia.errors import NotFound, ServiceUnavailable
+from kuznia.services import audit
+from kuznia.services.access import Action
 from kuznia.services.scope import Scope
 from kuznia.services.stores import Stores
 from kuznia.store import secrets as store
@@ -44,12 +46,14 @@ def _check_name(name: str) -> str:
 
 def set_secrets(scope: Scope, data: SecretsSet) -> None:
     """Store (or replace) secrets, encrypted."""
+    scope.require(Action.OWNER, "secrets")
     data = parse(SecretsSet, data)
     cipher = fernet(scope.stores)
     encrypted = {name: cipher.encrypt(value.get_secret_value().encode()) for name, value in data.secrets.items()}
     with scope.stores.db.write() as conn:
         for name, token in encrypted.items():
             store.put(conn, scope.workspace_id, name, token)
+    audit.record(scope, "secret.set", "secrets", names=sorted(encrypted))
 
 
 def set_secret(scope: Scope, name: SecretName, data: SecretSet) -> None:
@@ -59,6 +63,7 @@ def set_secret(scope: Scope, name: SecretName, data: SecretSet) -> None:
 
 def get_secrets(scope: Scope, names: SecretNames) -> list[SecretValue]:
     """Decrypted values, in the order asked. Raises NotFound naming the missing ones."""
+    scope.require(Action.SECRETS_READ, "secrets")
     names = parse(SecretNames, names)
     with scope.stores.db.read() as conn:
         found = store.read(conn, scope.workspace_id, names.names)
@@ -84,12 +89,15 @@ def get_secret(scope: Scope, name: str) -> SecretValue:
 
 def list_secrets(scope: Scope) -> list[SecretInfo]:
     """Names and dates only."""
+    scope.require(Action.READ, "secrets")
     with scope.stores.db.read() as conn:
         return store.list_infos(conn, scope.workspace_id)
 
 
 def delete_secret(scope: Scope, name: str) -> None:
     """Raises NotFound when there is no such secret."""
+    scope.require(Action.OWNER, "secrets")
     with scope.stores.db.write() as conn:
         if not store.remove(conn, scope.workspace_id, _check_name(name)):
             raise NotFound(f"no secret named {name!r} in workspace {scope.workspace.name!r}")
+    audit.record(scope, "secret.delete", f"secret:{name}")

@@ -19,8 +19,10 @@ from kuznia.entities.snapshots import (
     SnapshotManifest,
     canonical_manifest,
 )
-from kuznia.errors import InvalidInput, NotFound
+from kuznia.errors import Forbidden, InvalidInput, NotFound
+from kuznia.services.access import Action
 from kuznia.services.scope import Scope
+from kuznia.store import runs as run_store
 from kuznia.store import snapshots as store
 
 MAX_SNAPSHOT_BYTES = int(os.environ.get("KUZNIA_SERVER_SNAPSHOT_MAX_BYTES", 10 * 1024**3))
@@ -28,6 +30,7 @@ MAX_SNAPSHOT_BYTES = int(os.environ.get("KUZNIA_SERVER_SNAPSHOT_MAX_BYTES", 10 *
 
 def missing_blobs(scope: Scope, digests: BlobDigests) -> list[str]:
     """The digests this workspace has not uploaded yet (in the order given)."""
+    scope.require(Action.WRITE, "snapshots")
     digests = parse(BlobDigests, digests)
     with scope.stores.db.read() as conn:
         known = store.known_digests(conn, scope.workspace_id, digests.digests)
@@ -36,6 +39,7 @@ def missing_blobs(scope: Scope, digests: BlobDigests) -> list[str]:
 
 def upload_blob(scope: Scope, digest: str, chunks: Iterable[bytes]) -> None:
     """Store one blob; refused (and not kept for this workspace) unless its SHA-256 is ``digest``."""
+    scope.require(Action.WRITE, "snapshots")
     check_digest(digest)
     actual, size = scope.stores.blobs.put_stream(chunks)
     if actual != digest:
@@ -51,6 +55,7 @@ def upload_blob_pack(scope: Scope, stream: IO[bytes]) -> int:
     anything else (links, folders, paths, mismatched content) is refused.
     Returns how many blobs were stored.
     """
+    scope.require(Action.WRITE, "snapshots")
     stored: list[tuple[str, int]] = []
     try:
         with tarfile.open(fileobj=stream, mode="r|") as pack:
@@ -77,6 +82,7 @@ def upload_blob_pack(scope: Scope, stream: IO[bytes]) -> int:
 def create_snapshot(scope: Scope, data: SnapshotCreate) -> Snapshot:
     """Record a snapshot whose blobs the workspace has all uploaded; its id is the
     SHA-256 of the canonical manifest, so the same folder gives the same id."""
+    scope.require(Action.WRITE, "snapshots")
     data = parse(SnapshotCreate, data)
     total = sum(e.size for e in data.entries)
     if total > MAX_SNAPSHOT_BYTES:
@@ -93,11 +99,24 @@ def create_snapshot(scope: Scope, data: SnapshotCreate) -> Snapshot:
 
 def get_snapshot(scope: Scope, snapshot_id: str) -> Snapshot:
     check_digest(snapshot_id)
+    _check_snapshot_access(scope, snapshot_id)
     with scope.stores.db.read() as conn:
         found = store.read_snapshot(conn, scope.workspace_id, snapshot_id)
     if found is None:
         raise NotFound(f"snapshot {snapshot_id} not found in workspace {scope.workspace.name!r}")
     return found
+
+
+def _check_snapshot_access(scope: Scope, snapshot_id: str) -> None:
+    """A run's token reads only its own run's snapshot; others need the reader role."""
+    principal = scope.principal
+    if principal.kind != "run":
+        scope.require(Action.READ, "snapshots")
+        return
+    with scope.stores.db.read() as conn:
+        own = run_store.read_run(conn, scope.workspace_id, principal.run_id or "")
+    if own is None or own.snapshot_id != snapshot_id:
+        raise Forbidden("a run's token may only read its own run's snapshot")
 
 
 def get_manifest(scope: Scope, snapshot_id: str) -> SnapshotManifest:

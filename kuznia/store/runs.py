@@ -65,6 +65,21 @@ def read_state(conn: Connection, workspace_id: str, run_id: str, for_update: boo
     return dict(row._mapping) if row else None
 
 
+def read_workspace_of(conn: Connection, run_id: str) -> str | None:
+    return conn.execute(select(runs.c.workspace_id).where(runs.c.id == run_id)).scalar()
+
+
+def ancestors(conn: Connection, run_id: str, limit: int = 64) -> list[str]:
+    """Parent, grandparent, … of a run (nearest first)."""
+    found: list[str] = []
+    current: str | None = run_id
+    while current is not None and len(found) < limit:
+        current = conn.execute(select(runs.c.parent_run_id).where(runs.c.id == current)).scalar()
+        if current is not None:
+            found.append(current)
+    return found
+
+
 def update_run_row(conn: Connection, run_id: str, values: dict[str, Any]) -> None:
     if values:
         conn.execute(update(runs).where(runs.c.id == run_id).values(**values))

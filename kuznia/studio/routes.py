@@ -25,10 +25,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kuznia.studio import compare_pages, run_pages, workspace_pages
+from kuznia.studio import compare_pages, login_pages, run_pages, workspace_pages
 from kuznia.studio.templating import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
+router.include_router(login_pages.router)
 router.include_router(workspace_pages.router)
 router.include_router(compare_pages.router)
 router.include_router(run_pages.router)

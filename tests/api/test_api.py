@@ -8,8 +8,11 @@ import pytest
 def test_health_and_openapi(api, server):
     import httpx
 
-    assert httpx.get(server.url + "/health").json()["status"] == "ok"
-    spec = httpx.get(server.url + "/openapi.json").json()
+    from tests.conftest import ADMIN_TOKEN
+
+    assert httpx.get(server.url + "/health").json()["status"] == "ok"  # the one open route
+    assert httpx.get(server.url + "/openapi.json").status_code == 401
+    spec = httpx.get(server.url + "/openapi.json", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()
     assert "/api/v1/workspaces/{workspace}/runs/{run_id}/metrics" in spec["paths"]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from kuznia.entities.deployments import (
     Deployment,
@@ -12,9 +13,12 @@ from kuznia.entities.deployments import (
     EndpointTelemetry,
     KeyName,
 )
+from kuznia.errors import KuzniaError
 from kuznia.server.deps import ScopeDep
 from kuznia.server.responses import json_response
 from kuznia.services import deployments
+from kuznia.services.access import Action
+from kuznia.services.workspaces import open_scope
 
 router = APIRouter(prefix="/workspaces/{workspace}/endpoints", tags=["endpoints"])
 
@@ -74,11 +78,26 @@ def telemetry(name: str, scope: ScopeDep) -> Response:
     return json_response(deployments.telemetry(scope, name))
 
 
+def _token_may_score(request: Request, workspace: str) -> bool:
+    """A workspace member's API token opens the endpoints of that workspace too."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return False
+    try:
+        deployments_scope = open_scope(request.app.state.stores, workspace, principal)
+        deployments_scope.require(Action.READ, "deployments")
+    except KuzniaError:
+        return False
+    return True
+
+
 @router.post("/{name}/score")
 async def score(name: str, workspace: str, request: Request) -> Response:
-    """Score: the body goes to run(raw_data) of a healthy replica. Auth: the endpoint's key."""
+    """Score: the body goes to run(raw_data) of a healthy replica. Auth: the endpoint's key
+    (or an API token of a workspace member)."""
+    allowed = await run_in_threadpool(_token_may_score, request, workspace)
     status, body = await request.app.state.gateway.score(
-        workspace, name, await request.body(), request.headers.get("authorization"))
+        workspace, name, await request.body(), request.headers.get("authorization"), lambda _: allowed)
     return Response(body, status_code=status, media_type="application/json")
 
 

@@ -57,10 +57,10 @@ async def build(name: str, scope: ScopeDep, version: Version = None) -> Response
 @router.get("/environment-cache", response_model=list[EnvironmentBuild])
 def list_builds(scope: ScopeDep) -> Response:
     """Built environments in the server's cache, with their sizes."""
-    return json_response(environment_builds.list_builds(scope.stores), item_type=EnvironmentBuild)
+    return json_response(environment_builds.list_builds(scope), item_type=EnvironmentBuild)
 
 
 @router.post("/environment-cache/prune", response_model=PruneResult)
 def prune(scope: ScopeDep, unused_for_seconds: Annotated[float, Query(ge=0)] = 86_400.0) -> Response:
     """Remove builds no registered environment uses and no run used for a while."""
-    return json_response(environment_builds.prune(scope.stores, unused_for_seconds))
+    return json_response(environment_builds.prune(scope, unused_for_seconds))

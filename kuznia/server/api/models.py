@@ -13,7 +13,7 @@ from kuznia.entities.models import (
     ModelQuery,
     ModelUpdate,
 )
-from kuznia.server.deps import ScopeDep
+from kuznia.server.deps import ReadScopeDep, ScopeDep
 from kuznia.server.responses import json_response
 from kuznia.services import models
 
@@ -28,7 +28,7 @@ def register(data: ModelCreate, scope: ScopeDep) -> Response:
 
 
 @router.post("/search", response_model=ModelList)
-def search(query: ModelQuery, scope: ScopeDep) -> Response:
+def search(query: ModelQuery, scope: ReadScopeDep) -> Response:
     """List models by name, tags, properties or run; ``latest`` keeps one version per name."""
     return json_response(models.list_models(scope, query))
 

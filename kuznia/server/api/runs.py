@@ -17,7 +17,7 @@ from kuznia.entities.runs import (
     RunUpdate,
     TagsUpdate,
 )
-from kuznia.server.deps import RunIdPath, ScopeDep
+from kuznia.server.deps import ReadScopeDep, RunIdPath, ScopeDep
 from kuznia.server.loops import wake_dispatcher
 from kuznia.server.responses import json_response
 from kuznia.services import compute, runs, submissions
@@ -67,7 +67,7 @@ def list_runs(
 
 
 @router.post("/search", response_model=RunList)
-def search_runs(query: RunQuery, scope: ScopeDep) -> Response:
+def search_runs(query: RunQuery, scope: ReadScopeDep) -> Response:
     """List runs with every option of RunQuery (tags and properties as maps)."""
     return json_response(runs.list_runs(scope, query))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from kuznia.entities.secrets import SecretInfo, SecretNames, SecretSet, SecretsSet, SecretValue
-from kuznia.server.deps import ScopeDep
+from kuznia.server.deps import ReadScopeDep, ScopeDep
 from kuznia.server.responses import json_response
 from kuznia.services import secrets
 
@@ -31,7 +31,7 @@ def set_secret(name: str, data: SecretSet, scope: ScopeDep) -> Response:
 
 
 @router.post("/values", response_model=list[SecretValue])
-def get_values(data: SecretNames, scope: ScopeDep) -> Response:
+def get_values(data: SecretNames, scope: ReadScopeDep) -> Response:
     """Decrypted values of the named secrets (POST, so names and values stay out of URLs and logs)."""
     return json_response(secrets.get_secrets(scope, data), item_type=SecretValue)
 

@@ -1,0 +1,94 @@
+"""Authentication of every request: a bearer token (API clients, runs) or a Studio session.
+
+Everything needs credentials except ``/health``, the Studio login page and its
+static files, and the scoring routes (the gateway checks endpoint keys there).
+A missing or bad credential is a 401 for the API and a redirect to the login
+page for Studio; what the principal may do is decided by the services.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kuznia.services import users
+from kuznia.services.access import LOCAL, Principal
+from kuznia.services.sessions import SESSION_COOKIE, read_session
+from kuznia.services.stores import Stores
+
+PUBLIC_PREFIXES = ("/static/",)
+PUBLIC_PATHS = frozenset({"/health", "/login", "/favicon.ico"})
+
+
+def _is_public(path: str) -> bool:
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return True
+    # the gateway authenticates scoring itself (endpoint keys)
+    return path.startswith("/api/v1/workspaces/") and (path.endswith("/score") or path.endswith("/swagger.json")) \
+        and "/endpoints/" in path
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    header = _header(scope, b"cookie")
+    if not header:
+        return None
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp, stores: Stores, required: bool) -> None:
+        self.app = app
+        self.stores = stores
+        self.required = required
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})
+        if not self.required:
+            scope["state"]["principal"] = LOCAL
+            await self.app(scope, receive, send)
+            return
+        principal = self._principal(scope)
+        scope["state"]["principal"] = principal
+        if principal is None and not _is_public(scope["path"]):
+            await self._refuse(scope, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _principal(self, scope: Scope) -> Principal | None:
+        authorization = _header(scope, b"authorization")
+        if authorization and authorization.lower().startswith("bearer "):
+            return users.authenticate(self.stores, authorization[7:].strip())
+        cookie = _cookie(scope, SESSION_COOKIE)
+        if cookie:
+            return read_session(self.stores, cookie)
+        return None
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        path = scope["path"]
+        if path.startswith("/api/") or path in ("/openapi.json", "/metrics") or _header(scope, b"authorization"):
+            body = (b'{"error": {"code": "Unauthorized", "message": "send an API token as '
+                    b'\'Authorization: Bearer <token>\'; get one with `kuznia token create`"}}')
+            await send({"type": "http.response.start", "status": 401, "headers": [
+                (b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = quote(path + (f"?{query}" if query else ""), safe="")
+        await send({"type": "http.response.start", "status": 303,
+                    "headers": [(b"location", f"/login?next={target}".encode())]})
+        await send({"type": "http.response.body", "body": b""})
