@@ -96,17 +96,20 @@ class Bootstrap:
         return True
 
     def _heartbeats(self, interval: float) -> None:
-        started = psutil.Process().create_time()
-        beat = Heartbeat(host=socket.gethostname(), pid=os.getpid(), started_at=started)
         while not self._stop_heartbeat.is_set():
-            try:
-                beat = Heartbeat(host=beat.host, pid=beat.pid, script_pid=self.script_pid, started_at=started)
-                reply = self.backend.heartbeat(self.workspace, self.run_id, beat)
-                if reply.status == RunStatus.CANCEL_REQUESTED:
-                    self.cancel.set()
-            except KuzniaError as exc:
-                self.say(f"heartbeat failed, will retry: {exc.message}")
+            self.beat()
             self._stop_heartbeat.wait(interval)
+
+    def beat(self) -> None:
+        """Report this bootstrap and its script as alive (and learn of a cancel)."""
+        beat = Heartbeat(host=socket.gethostname(), pid=os.getpid(), script_pid=self.script_pid,
+                         started_at=psutil.Process().create_time())
+        try:
+            reply = self.backend.heartbeat(self.workspace, self.run_id, beat)
+            if reply.status == RunStatus.CANCEL_REQUESTED:
+                self.cancel.set()
+        except KuzniaError as exc:
+            self.say(f"heartbeat failed, will retry: {exc.message}")
 
     # the four steps -----------------------------------------------------------------
     def fetch_snapshot(self, run: Run) -> None:
@@ -158,6 +161,7 @@ class Bootstrap:
         tail: deque[str] = deque(maxlen=TAIL_LINES)
         process = start_script(command, self.workdir, self.environment(run))
         self.script_pid = process.pid
+        self.beat()  # at once: should this bootstrap die now, the reaper must know which group to kill
         sdk_run = SdkRun._from_entity(Workspace._wrap(self.backend, self.backend.get_workspace(self.workspace)), run)
         sampler = SystemMetrics(sdk_run, metrics_interval, process.pid).start()
         pump = threading.Thread(target=_pump, args=(process, user_log, tail, self.masker), daemon=True)

@@ -81,8 +81,9 @@ class AuthMiddleware:
     async def _refuse(self, scope: Scope, send: Send) -> None:
         path = scope["path"]
         if path.startswith("/api/") or path in ("/openapi.json", "/metrics") or _header(scope, b"authorization"):
-            body = (b'{"error": {"code": "Unauthorized", "message": "send an API token as '
-                    b'\'Authorization: Bearer <token>\'; get one with `kuznia token create`"}}')
+            body = (b'{"error": {"code": "Unauthorized", "message": "no valid API token: sign in with '
+                    b'`kuznia login --server URL` or set KUZNIA_TOKEN (API clients: '
+                    b'\'Authorization: Bearer <token>\')"}}')
             await send({"type": "http.response.start", "status": 401, "headers": [
                 (b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]})
             await send({"type": "http.response.body", "body": body})

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from kuznia.services.stores import Stores
+from tests.conftest import ADMIN_TOKEN
 from tests.e2e.studio_data import BigExperiment, log_long_metric, seed_runs
 
 CHROMIUM = os.environ.get("KUZNIA_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -42,14 +43,16 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
-    """A page in a fresh context (own cookies).
+def page(browser, server, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
+    """A page in a fresh context (own cookies), signed in to the test server as its admin.
 
     Fails the test on an uncaught JavaScript error, a console error, or a failed
     script, stylesheet or fetch request (a page itself may be a 400 or 404 on purpose).
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
+    signed_in = context.request.post(server.url + "/login", form={"token": ADMIN_TOKEN}, max_redirects=0)
+    assert signed_in.status == 303, signed_in.text()[:300]
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
