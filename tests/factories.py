@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 
 from kuznia.sdk.experiment import Experiment
 from kuznia.sdk.run import Run
@@ -41,3 +42,17 @@ def source_folder(root, files: dict[str, str]):  # noqa: ANN001, ANN201
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return root
+
+
+@contextmanager
+def signed_in(url: str, token: str | None = None):  # noqa: ANN201
+    """An httpx client with a Studio session (what a browser has after /login); the test
+    admin's token by default."""
+    import httpx
+
+    from tests.conftest import ADMIN_TOKEN
+
+    with httpx.Client(base_url=url, timeout=30) as made:
+        response = made.post("/login", data={"token": token or ADMIN_TOKEN, "next": "/"})
+        assert response.status_code == 303, response.text[:300]
+        yield made

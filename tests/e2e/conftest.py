@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from kuznia.services.stores import Stores
+from tests.conftest import ADMIN_TOKEN
 from tests.e2e.studio_data import BigExperiment, log_long_metric, seed_runs
 
 CHROMIUM = os.environ.get("KUZNIA_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -50,6 +51,7 @@ def page(browser, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
+    sign_in(context, request.getfixturevalue("server").url)
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -60,6 +62,12 @@ def page(browser, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
     yield opened
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def sign_in(context, url: str, token: str = ADMIN_TOKEN) -> None:  # noqa: ANN001
+    """Sign the browser context in to Studio with an API token (the session cookie is shared)."""
+    response = context.request.post(f"{url}/login", form={"token": token, "next": "/"}, max_redirects=0)
+    assert response.status == 303, f"signing in failed: {response.status} {response.text()[:200]}"
 
 
 def screenshot(page, name: str) -> None:  # noqa: ANN001
