@@ -25,7 +25,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kuznia.studio import compare_pages, login_pages, run_pages, workspace_pages
+from kuznia.studio import (
+    compare_pages,
+    log_pages,
+    login_pages,
+    run_pages,
+    workspace_pages,
+)
 from kuznia.studio.templating import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
@@ -33,5 +39,6 @@ router.include_router(login_pages.router)
 router.include_router(workspace_pages.router)
 router.include_router(compare_pages.router)
 router.include_router(run_pages.router)
+router.include_router(log_pages.router)
 
 __all__ = ["STATIC_DIR", "router"]
