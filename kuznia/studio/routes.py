@@ -29,6 +29,7 @@ from kuznia.studio import (
     compare_pages,
     log_pages,
     login_pages,
+    model_pages,
     run_pages,
     workspace_pages,
 )
@@ -40,5 +41,6 @@ router.include_router(workspace_pages.router)
 router.include_router(compare_pages.router)
 router.include_router(run_pages.router)
 router.include_router(log_pages.router)
+router.include_router(model_pages.router)
 
 __all__ = ["STATIC_DIR", "router"]
