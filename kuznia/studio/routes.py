@@ -27,6 +27,7 @@ from fastapi import APIRouter
 
 from kuznia.studio import (
     compare_pages,
+    endpoint_pages,
     log_pages,
     login_pages,
     model_pages,
@@ -42,5 +43,6 @@ router.include_router(compare_pages.router)
 router.include_router(run_pages.router)
 router.include_router(log_pages.router)
 router.include_router(model_pages.router)
+router.include_router(endpoint_pages.router)
 
 __all__ = ["STATIC_DIR", "router"]
