@@ -26,6 +26,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kuznia.studio import (
+    asset_pages,
     compare_pages,
     endpoint_pages,
     log_pages,
@@ -44,5 +45,6 @@ router.include_router(run_pages.router)
 router.include_router(log_pages.router)
 router.include_router(model_pages.router)
 router.include_router(endpoint_pages.router)
+router.include_router(asset_pages.router)
 
 __all__ = ["STATIC_DIR", "router"]
