@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import textwrap
 import uuid
 from contextlib import contextmanager
 
 from kuznia.sdk.experiment import Experiment
 from kuznia.sdk.run import Run
 from kuznia.sdk.workspace import Workspace
+
+# A scoring script that needs no model library: answers with what it was sent.
+ECHO_SCORE = textwrap.dedent("""
+    import json
+
+    def init():
+        print("echo ready", flush=True)
+
+    def run(raw_data):
+        return {"echo": json.loads(raw_data), "n": len(json.loads(raw_data).get("data", []))}
+""")
 
 
 def experiment(ws: Workspace, name: str | None = None) -> Experiment:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import textwrap
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,15 +23,6 @@ from tests import factories
 from tests.conftest import ADMIN_TOKEN, new_workspace
 
 SECRET_VALUE = "s3cr3t-value-that-must-never-show"
-ECHO_SCORE = textwrap.dedent("""
-    import json
-
-    def init():
-        print("echo ready", flush=True)
-
-    def run(raw_data):
-        return {"echo": json.loads(raw_data), "n": len(json.loads(raw_data).get("data", []))}
-""")
 
 
 @dataclass
@@ -137,7 +127,7 @@ def test_a_reader_sees_pages_without_write_buttons_keys_or_secret_values(server,
 
 @pytest.fixture
 def endpoint(assets, tmp_path) -> Iterator[object]:  # noqa: ANN001
-    src = factories.source_folder(tmp_path / "scoring", {"score.py": ECHO_SCORE})
+    src = factories.source_folder(tmp_path / "scoring", {"score.py": factories.ECHO_SCORE})
     service = Model.deploy(assets.ws, f"echo-{uuid.uuid4().hex[:6]}", [assets.model],
                            InferenceConfig("score.py", source_directory=src))
     try:
