@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 
 from kuznia.entities.logs import BOOTSTRAP_LOG, USER_LOG
 from kuznia.entities.paths import check_relative_path
+from kuznia.errors import NotFound
 from kuznia.server.deps import RunIdPath, ScopeDep
 from kuznia.services import files, logs, runs
 from kuznia.services.scope import Scope
@@ -63,6 +64,8 @@ def show_logs(
         check_relative_path(stream, "stream")
     chosen = next((s for s in streams if s.name == stream), None) if stream else (streams[0] if streams else None)
     if stream is not None and chosen is None:
+        if run.status.is_terminal:
+            raise NotFound(f"run {run.id!r} has no log stream {stream!r}; its logs are listed on its Logs tab")
         chosen = Stream(name=stream, is_live=True)  # a stream that has not started yet: follow it
     text, next_offset, complete, note = "", 0, True, ""
     if chosen is not None and chosen.is_live:

@@ -111,6 +111,7 @@ def test_finished_run_logs_come_from_the_stream_and_uploaded_files(owner, assets
     assert "hello" in streams
     uploaded = owner.get(base + "/logs?stream=extra/notes.log").text
     assert "written by the script" in uploaded and "Download" in uploaded
+    assert owner.get(base + "/logs?stream=no/such.log").status_code == 404  # the run ended: it never will be
 
 
 def test_a_reader_sees_pages_without_write_buttons_keys_or_secret_values(server, stores, assets):  # noqa: ANN001
