@@ -95,6 +95,7 @@ def test_model_and_endpoint_pages_and_the_try_it_box(page, server, tmp_path):  #
         expect(page.locator("#try-result")).to_contain_text('"n": 3')
         page.get_by_role("button", name="Send").click()
         expect(page.locator("#try-result")).to_contain_text('"echo"')
+        expect(page.locator("#telemetry-summary")).to_contain_text("2 requests", timeout=30_000)  # counted
         screenshot(page, "endpoint")
         page.set_viewport_size({"width": 420, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -13,11 +13,30 @@
     }
   }
 
+  /* Telemetry is flushed by the serving process every half second or so: after a
+     try-it request, ask again until the page's own requests show up (or give up). */
+  function refreshTelemetry(summary, expected, triesLeft) {
+    if (triesLeft <= 0) return;
+    setTimeout(() => {
+      fetch(summary.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((t) => {
+          if (!t) return;
+          let text = t.requests.toLocaleString("en") + " request" + (t.requests === 1 ? "" : "s") + " since it was created";
+          if (t.latency_ms_p50 != null) text += " · latency p50 " + t.latency_ms_p50 + " ms, p99 " + t.latency_ms_p99 + " ms";
+          summary.textContent = text;
+          if (t.requests < expected) refreshTelemetry(summary, expected, triesLeft - 1);
+        })
+        .catch(() => {});
+    }, 1000);
+  }
+
   function setupTryIt(form) {
     const body = document.getElementById("try-body");
     const button = document.getElementById("try-send");
     const status = document.getElementById("try-status");
     const result = document.getElementById("try-result");
+    let sent = 0;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       button.disabled = true;
@@ -33,6 +52,11 @@
           result.dataset.status = String(r.status);
           result.textContent = pretty(text);
           result.hidden = false;
+          const summary = document.getElementById("telemetry-summary");
+          if (summary) {
+            sent += 1;
+            refreshTelemetry(summary, parseInt(summary.dataset.requests, 10) + sent, 10);
+          }
         }))
         .catch((err) => {
           status.textContent = "The request failed: " + err.message;
