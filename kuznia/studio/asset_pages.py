@@ -35,10 +35,18 @@ def list_environments(
         env.name: sorted(environments.list_versions(scope, env.name), key=lambda v: -v.version) for env in page.items
     }
     builds = sorted(environment_builds.list_builds(scope), key=lambda b: b.last_used_at, reverse=True)
+    keys = environment_builds.build_keys(scope, [env.spec for env in page.items])
+    built = {b.key: b for b in builds}
+    used_by: dict[str, list[str]] = {}
+    for env, key in zip(page.items, keys, strict=True):
+        if key is not None:
+            used_by.setdefault(key, []).append(env.name)
     return render(
         request, "environments.html", workspace=scope.workspace, section="environments", is_section_index=True,
         environments=page.items, versions=versions, next_page_token=page.next_page_token, builds=builds,
-        cache_bytes=sum(b.size_bytes for b in builds),
+        cache_bytes=sum(b.size_bytes for b in builds), build_of={env.name: built.get(key) if key else None
+                                                               for env, key in zip(page.items, keys, strict=True)},
+        user_managed={env.name for env, key in zip(page.items, keys, strict=True) if key is None}, used_by=used_by,
     )
 
 

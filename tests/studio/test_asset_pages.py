@@ -56,6 +56,9 @@ def assets(server, tmp_path) -> Assets:  # noqa: ANN001
                                properties={"accuracy": "0.97"})
     (tmp_path / "requirements.txt").write_text("numpy>=1.20\nrequests\n")
     Environment.from_pip_requirements("sk-env", tmp_path / "requirements.txt").register(ws)
+    system = Environment("system-python")
+    system.python.user_managed_dependencies = True
+    system.register(ws)
     ws.get_default_keyvault().set_secret("db-password", SECRET_VALUE)
     return Assets(ws=ws, run=run, model=model)
 
@@ -87,7 +90,8 @@ def test_every_new_page_renders_for_an_owner(owner, assets, api):  # noqa: ANN00
     archive = owner.get(f"/workspaces/{name}/models/clf/versions/1/download")
     assert archive.headers["content-type"] == "application/zip" and archive.content[:2] == b"PK"
     environments = owner.get(f"/workspaces/{name}/environments").text
-    assert "sk-env" in environments and "numpy&gt;=1.20" in environments
+    assert "sk-env" in environments and "numpy&gt;=1.20" in environments and "not built yet" in environments
+    assert "none (user-managed)" in environments
     assert "local" in owner.get(f"/workspaces/{name}/compute").text
     secrets = owner.get(f"/workspaces/{name}/secrets").text
     assert "db-password" in secrets and SECRET_VALUE not in secrets
