@@ -34,7 +34,7 @@ def _wait_for(condition, timeout: float = 120.0) -> None:  # noqa: ANN001
         time.sleep(0.2)
 
 
-def test_logs_tab_follows_a_running_script_until_it_ends(page, server, tmp_path):  # noqa: ANN001
+def test_logs_tab_follows_a_running_script_until_it_ends(page, server, api, tmp_path):  # noqa: ANN001
     ws = new_workspace(HttpBackend(server.url))
     src = factories.source_folder(tmp_path / "src", {"ticker.py": TICKER})
     run = Experiment(ws, "live-logs").submit(ScriptRunConfig(src, "ticker.py"))
@@ -45,6 +45,11 @@ def test_logs_tab_follows_a_running_script_until_it_ends(page, server, tmp_path)
     expect(log).to_contain_text("tick 1")
     assert "all done" not in log.inner_text()  # the page opened while the script was still printing
     expect(page.get_by_role("status").first).to_contain_text("Following the live log")
+    # A stream that starts while the page is open joins the list.
+    api.post(f"/workspaces/{ws.name}/runs/{run.id}/logs/extra/late.log",
+             json={"offset": 0, "text": "late\n"}).raise_for_status()
+    streams = page.get_by_role("navigation", name="Log streams")
+    expect(streams.get_by_role("link", name="extra/late.log")).to_be_visible(timeout=30_000)
     expect(log).to_contain_text("tick 10", timeout=60_000)
     screenshot(page, "run-logs-live")
     expect(log).to_contain_text("all done", timeout=60_000)
@@ -52,7 +57,6 @@ def test_logs_tab_follows_a_running_script_until_it_ends(page, server, tmp_path)
     expect(page.locator("#run-status .status")).to_have_text("Completed", timeout=60_000)
     text = log.inner_text()
     assert text.count("tick 7\n") == 1  # each chunk appended once
-    streams = page.get_by_role("navigation", name="Log streams")
     expect(streams.get_by_role("link", name="kuznia/bootstrap.log")).to_be_visible()
 
 
