@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import textwrap
 import uuid
+from contextlib import contextmanager
 
 from kuznia.sdk.experiment import Experiment
 from kuznia.sdk.run import Run
 from kuznia.sdk.workspace import Workspace
+
+# A scoring script that needs no model library: answers with what it was sent.
+ECHO_SCORE = textwrap.dedent("""
+    import json
+
+    def init():
+        print("echo ready", flush=True)
+
+    def run(raw_data):
+        return {"echo": json.loads(raw_data), "n": len(json.loads(raw_data).get("data", []))}
+""")
 
 
 def experiment(ws: Workspace, name: str | None = None) -> Experiment:
@@ -41,3 +54,17 @@ def source_folder(root, files: dict[str, str]):  # noqa: ANN001, ANN201
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return root
+
+
+@contextmanager
+def signed_in(url: str, token: str | None = None):  # noqa: ANN201
+    """An httpx client with a Studio session (what a browser has after /login); the test
+    admin's token by default."""
+    import httpx
+
+    from tests.conftest import ADMIN_TOKEN
+
+    with httpx.Client(base_url=url, timeout=30) as made:
+        response = made.post("/login", data={"token": token or ADMIN_TOKEN, "next": "/"})
+        assert response.status_code == 303, response.text[:300]
+        yield made

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kuznia.entities.environments import EnvironmentBuild, PruneResult
+from kuznia.entities.environments import EnvironmentBuild, EnvironmentSpec, PruneResult
 from kuznia.environments.cache import EnvironmentCache
 from kuznia.services import environments
 from kuznia.services.access import Action
@@ -24,6 +24,14 @@ def build(scope: Scope, name: str, version: int | None = None) -> EnvironmentBui
         return EnvironmentBuild(key="user-managed", python=prepared.python, size_bytes=0, created_at=now,
                                 last_used_at=now)
     return next(b for b in cache.builds() if b.key == prepared.key)
+
+
+def build_keys(scope: Scope, specs: list[EnvironmentSpec]) -> list[str | None]:
+    """The cache key each spec builds to (what ``list_builds`` shows), None for a
+    user-managed interpreter, which is never built."""
+    scope.require(Action.READ, "environments")
+    cache = EnvironmentCache(scope.stores.env_cache)
+    return [None if spec.python.user_managed_dependencies else cache.key_for(spec) for spec in specs]
 
 
 def list_builds(scope: Scope) -> list[EnvironmentBuild]:

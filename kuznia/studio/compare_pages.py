@@ -112,7 +112,7 @@ def compare_runs(request: Request, scope: ScopeDep) -> HTMLResponse:
         "metrics": metric_names,
     }
     return render(
-        request, "compare.html", workspace=scope.workspace, runs=selected, table_runs=table_runs,
+        request, "compare.html", workspace=scope.workspace, section="runs", runs=selected, table_runs=table_runs,
         sections=[(name, list(items)) for name, items in groupby(_rows(table_runs), key=lambda r: r.section)],
         note=note, chart=chart,
         parallel=_parallel(selected) if len(selected) >= PARALLEL_MIN_RUNS else None,

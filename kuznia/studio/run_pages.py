@@ -38,10 +38,11 @@ def _run_base(scope: Scope, run_id: str) -> str:
     return f"/workspaces/{quote(scope.workspace.name)}/runs/{quote(run_id, safe='')}"
 
 
-def _page(request: Request, scope: Scope, run: Run, template: str, tab: str, **context: Any) -> HTMLResponse:
+def render_run_page(request: Request, scope: Scope, run: Run, template: str, tab: str, **context: Any) -> HTMLResponse:
+    """A page of one run: its header, the run tabs and ``template`` with ``context``."""
     return render(
         request, template, workspace=scope.workspace, run=run, tab=tab,
-        run_base=_run_base(scope, run.id), **context,
+        run_base=_run_base(scope, run.id), section="runs", **context,
     )
 
 
@@ -56,7 +57,7 @@ def show_run(request: Request, scope: ScopeDep, run_id: RunIdPath) -> HTMLRespon
     properties = {k: v for k, v in run.properties.items() if k not in source}
     # Issue 4 (script runs) adds snapshots: link the run's snapshot here once the
     # run carries its id, next to the git information above.
-    return _page(
+    return render_run_page(
         request, scope, run, "run_overview.html", "overview", parent=parent,
         children=children[:MAX_CHILDREN_SHOWN], child_count=len(children), summaries=summaries,
         source=source, properties=properties,
@@ -71,7 +72,7 @@ def show_metrics(request: Request, scope: ScopeDep, run_id: RunIdPath) -> HTMLRe
     history = f"/api/v1/workspaces/{quote(scope.workspace.name)}/runs/{quote(run.id, safe='')}/metrics/history"
     longest = sorted((s for s in summaries if s.count >= PRELOAD_FROM_POINTS), key=lambda s: -s.count)
     preloads = [f"{history}?{urlencode({'name': s.name, 'max_points': INITIAL_POINTS})}" for s in longest[:MAX_PRELOADS]]
-    return _page(
+    return render_run_page(
         request, scope, run, "run_metrics.html", "metrics", summaries=summaries, history_url=history,
         initial_points=INITIAL_POINTS, preloads=preloads,
     )
@@ -102,7 +103,7 @@ def show_tables(request: Request, scope: ScopeDep, run_id: RunIdPath) -> HTMLRes
     """Tables, rows and images logged by the run."""
     run = runs.get_run(scope, run_id)
     tables, images = _tables(metrics.get_metric_records(scope, run_id))
-    return _page(request, scope, run, "run_tables.html", "tables", tables=tables, images=images)
+    return render_run_page(request, scope, run, "run_tables.html", "tables", tables=tables, images=images)
 
 
 @router.get("/files", response_class=HTMLResponse)
@@ -121,7 +122,7 @@ def list_run_files(request: Request, scope: ScopeDep, run_id: RunIdPath) -> HTML
         if token is None:
             break
     folder = files_view.folder_view(prefix, items[:MAX_FILES_LISTED])
-    return _page(
+    return render_run_page(
         request, scope, run, "run_files.html", "files", folder=folder,
         more=token is not None or len(items) > MAX_FILES_LISTED,
     )
@@ -134,7 +135,7 @@ def preview_file(request: Request, scope: ScopeDep, run_id: RunIdPath, path: Fil
     record, chunks = files.open_file(scope, run_id, path)
     preview = files_view.make_preview(record, chunks)
     folder = files_view.folder_view(path.rsplit("/", 1)[0] + "/" if "/" in path else "", [])
-    return _page(
+    return render_run_page(
         request, scope, run, "file_preview.html", "files", file=record, preview=preview,
         folder=folder, label=files_view.guess_label(path),
     )

@@ -45,7 +45,8 @@ def list_experiments(request: Request, scope: ScopeDep) -> HTMLResponse:
                         page_token=request.query_params.get("page_token")),
     )
     return render(
-        request, "experiments.html", workspace=scope.workspace, experiments=page.items,
+        request, "experiments.html", workspace=scope.workspace, section="experiments", is_section_index=True,
+        experiments=page.items,
         next_page_token=page.next_page_token, view=view, views=[v.value for v in ViewType],
     )
 
@@ -83,7 +84,8 @@ def _runs_page(request: Request, scope: Scope, experiment: Experiment | None) ->
     )
     return render(
         request, "runs.html", status_code=status_code,
-        workspace=scope.workspace, experiment=experiment, runs=found.items,
+        workspace=scope.workspace, section="experiments" if experiment else "runs",
+        is_section_index=experiment is None, experiment=experiment, runs=found.items,
         has_next=found.next_page_token is not None, params=params, columns=columns,
         choices=runs_table.column_choices(found.items, columns), base_url=base_url,
         args=params.as_query_args(), page_sizes=runs_table.PAGE_SIZES, sortable=runs_table.SORTABLE,

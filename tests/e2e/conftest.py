@@ -43,16 +43,15 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, server, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
-    """A page in a fresh context (own cookies), signed in to the test server as its admin.
+def page(browser, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
+    """A page in a fresh context (own cookies).
 
     Fails the test on an uncaught JavaScript error, a console error, or a failed
     script, stylesheet or fetch request (a page itself may be a 400 or 404 on purpose).
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
-    signed_in = context.request.post(server.url + "/login", form={"token": ADMIN_TOKEN}, max_redirects=0)
-    assert signed_in.status == 303, signed_in.text()[:300]
+    sign_in(context, request.getfixturevalue("server").url)
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -63,6 +62,12 @@ def page(browser, server, request: pytest.FixtureRequest):  # noqa: ANN001, ANN2
     yield opened
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def sign_in(context, url: str, token: str = ADMIN_TOKEN) -> None:  # noqa: ANN001
+    """Sign the browser context in to Studio with an API token (the session cookie is shared)."""
+    response = context.request.post(f"{url}/login", form={"token": token, "next": "/"}, max_redirects=0)
+    assert response.status == 303, f"signing in failed: {response.status} {response.text()[:200]}"
 
 
 def screenshot(page, name: str) -> None:  # noqa: ANN001

@@ -8,14 +8,14 @@ import re
 import uuid
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import expect
 
 from kuznia import Experiment
 from kuznia.backends.http import HttpBackend
 from kuznia.sdk.workspace import Workspace
-from tests.conftest import new_workspace, sign_in
+from tests.conftest import new_workspace
 from tests.e2e.conftest import screenshot
+from tests.factories import signed_in
 
 
 def _sdk_workspace(server) -> Workspace:  # noqa: ANN001
@@ -144,10 +144,8 @@ def test_cancel_button_cancels_a_live_run_and_tokenless_posts_are_refused(page, 
     ws = _sdk_workspace(server)
     run = Experiment(ws, "cancel").start_logging(display_name="to-cancel")
     cancel_url = run.get_portal_url() + "/cancel"
-    # A cross-site form cannot know the token: a signed-in browser's POST without it (or with a
-    # wrong one) is refused.
-    with httpx.Client() as client:
-        sign_in(client, server.url)
+    # A cross-site form cannot know the token: a POST without it (or with a wrong one) is refused.
+    with signed_in(server.url) as client:
         refused = client.post(cancel_url, data={})
         assert refused.status_code == 403
         assert "security token" in refused.text
