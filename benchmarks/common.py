@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import platform
+import secrets
 import shutil
 import socket
 import statistics
@@ -267,8 +268,33 @@ def _server(
 
 
 @contextlib.contextmanager
-def kuznia_server(folder: Path, database_url: str | None = None) -> Iterator[str]:
-    """A real ``kuznia server`` on 127.0.0.1 (SQLite in ``folder`` unless ``database_url``)."""
+def client_token(token: str) -> Iterator[None]:
+    """``KUZNIA_TOKEN`` set in this process (what the SDK's HTTP backend sends) for a while."""
+    before = os.environ.get("KUZNIA_TOKEN")
+    os.environ["KUZNIA_TOKEN"] = token
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("KUZNIA_TOKEN", None)
+        else:
+            os.environ["KUZNIA_TOKEN"] = before
+
+
+@contextlib.contextmanager
+def kuznia_server(
+    folder: Path,
+    database_url: str | None = None,
+    auth: bool = True,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """A real ``kuznia server`` on 127.0.0.1 (SQLite in ``folder`` unless ``database_url``).
+
+    A server authenticates every request: it starts with a first admin whose token this
+    process sends (``KUZNIA_TOKEN``) while the server runs. ``auth=False`` starts it with
+    ``KUZNIA_AUTH=embedded`` (no authentication, as ``kuznia studio`` does). Its home
+    (secret key, endpoints) is ``folder/home``; ``env`` adds variables.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -282,7 +308,15 @@ def kuznia_server(folder: Path, database_url: str | None = None) -> Iterator[str
         "--storage-url",
         str(folder / "blobs"),
     ]
-    with _server(command, f"{url}/health", folder / "kuznia-server.log"):
+    token = "kzu_" + secrets.token_urlsafe(32)
+    server_env = {"KUZNIA_HOME": str(folder / "home"), "KUZNIA_ADMIN_TOKEN": token}
+    if not auth:
+        server_env["KUZNIA_AUTH"] = "embedded"
+    server_env.update(env or {})
+    with (
+        _server(command, f"{url}/health", folder / "kuznia-server.log", env=server_env),
+        client_token(token),
+    ):
         yield url
 
 

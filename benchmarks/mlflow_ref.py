@@ -9,6 +9,7 @@ its figures. ``common.run_mlflow`` calls it; it never imports Kuźnia.
     mlflow_ref.py read-history --tracking-uri URI --run-id ID --repeats R
     mlflow_ref.py populate-runs --tracking-uri sqlite:///… --runs R --metrics M
     mlflow_ref.py search-runs --tracking-uri URI --repeats R
+    mlflow_ref.py save-sklearn-model --tracking-uri URI --model-pickle P --path OUT
 """
 
 from __future__ import annotations
@@ -207,6 +208,18 @@ def search_runs(uri: str, repeats: int) -> dict[str, object]:
     }
 
 
+def save_sklearn_model(model_pickle: str, path: str) -> dict[str, object]:
+    """Save the pickled scikit-learn model (the one Kuźnia serves) as an MLflow model."""
+    import pickle
+
+    import mlflow.sklearn
+
+    with open(model_pickle, "rb") as handle:
+        model = pickle.load(handle)
+    mlflow.sklearn.save_model(model, path)
+    return {"path": path}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("command")
@@ -218,6 +231,8 @@ def main() -> None:
     parser.add_argument("--experiment", default="bench")
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--metrics", type=int, default=20)
+    parser.add_argument("--model-pickle")
+    parser.add_argument("--path")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     logging.getLogger("mlflow").setLevel(logging.ERROR)
@@ -235,6 +250,8 @@ def main() -> None:
         out = populate_runs(uri, args.runs, args.metrics)
     elif args.command == "search-runs":
         out = search_runs(uri, args.repeats)
+    elif args.command == "save-sklearn-model":
+        out = save_sklearn_model(args.model_pickle, args.path)
     else:
         parser.error(f"unknown command {args.command!r}")
     out["mlflow_version"] = mlflow.__version__

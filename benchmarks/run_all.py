@@ -29,6 +29,10 @@ MODULES = (
     "bench_batch_ingest",
     "bench_history_read",
     "bench_run_listing",
+    "bench_submit",
+    "bench_environments",
+    "bench_serving",
+    "bench_auth",
 )
 README = common.BENCH_DIR / "README.md"
 START = "<!-- results:start -->"
