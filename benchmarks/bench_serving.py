@@ -191,8 +191,8 @@ def run() -> list[common.Result]:
             "req/s",
             gateway["requests_per_s"],
             mlflow["requests_per_s"],
-            target=None,
-            note=f"{load_note}; straight at Kuźnia's replica (no gateway): "
+            target=2 * mlflow["requests_per_s"],  # issue 7: at least twice MLflow's throughput
+            note=f"{load_note}; target: 2× MLflow; straight at Kuźnia's replica (no gateway): "
             f"{replica['requests_per_s']:,.0f} req/s",
             details={"kuznia": kuznia, "mlflow": mlflow},
         ),
@@ -213,6 +213,15 @@ def run() -> list[common.Result]:
             target=None,
             higher_is_better=False,
             note=f"at the replica (no gateway): p99 {replica['p99_ms']:.1f} ms",
+        ),
+        common.Result(
+            "gateway overhead at p99 (gateway − replica)",
+            "ms",
+            max(gateway["p99_ms"] - replica["p99_ms"], 0.0),
+            None,
+            target=5.0,  # issue 7
+            higher_is_better=False,
+            note="the same load through the gateway and straight at the replica; MLflow has no gateway",
         ),
     ]
 

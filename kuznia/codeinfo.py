@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from importlib import metadata
 from pathlib import Path
@@ -16,8 +17,10 @@ def kuznia_version() -> str:
         return "0+source"
 
 
+@functools.cache
 def code_fingerprint(salt: str = "") -> str:
-    """Changes when the version or any Python source file of the package changes."""
+    """Changes when the version or any Python source file of the package changes (read once
+    per process: the code a process runs does not change under it)."""
     stamp = hashlib.sha256(f"{salt}|{kuznia_version()}".encode())
     for path in sorted(PACKAGE_ROOT.rglob("*.py")):
         info = path.stat()

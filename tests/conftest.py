@@ -169,12 +169,6 @@ def api(stores: Stores, server: ServerThread) -> Iterator[httpx.Client]:
         yield client
 
 
-def sign_in(client: httpx.Client, base_url: str = "") -> None:
-    """Sign a Studio client in as the test admin (the session cookie lands in its jar)."""
-    response = client.post(f"{base_url}/login", data={"token": ADMIN_TOKEN})
-    assert response.status_code == 303, response.text[:300]
-
-
 @pytest.fixture
 def api_ws(api: httpx.Client) -> str:
     name = f"ws-{uuid.uuid4().hex[:12]}"

@@ -113,6 +113,7 @@ class EnvironmentCache:
             self._run(install, log)
             (tmp / MARKER).write_text(json.dumps({
                 "key": key, "spec": spec.model_dump(mode="json"), "built_at": datetime.now(UTC).isoformat(),
+                "size_bytes": _size(tmp),  # measured once: walking a venv takes tens of ms
             }))
             os.replace(tmp, self.root / key)
         except BaseException:
@@ -122,22 +123,26 @@ class EnvironmentCache:
 
     # housekeeping -------------------------------------------------------------------
     def builds(self) -> list[EnvironmentBuild]:
-        found: list[EnvironmentBuild] = []
         if not self.root.exists():
-            return found
-        for folder in sorted(self.root.iterdir()):
-            marker = folder / MARKER
-            if not marker.is_file():
-                continue
-            info = json.loads(marker.read_text())
-            found.append(EnvironmentBuild(
-                key=folder.name,
-                python=str(folder / "bin" / "python"),
-                size_bytes=_size(folder),
-                created_at=datetime.fromisoformat(info["built_at"]),
-                last_used_at=datetime.fromtimestamp(marker.stat().st_mtime, UTC),
-            ))
-        return found
+            return []
+        found = (self.build_info(folder.name) for folder in sorted(self.root.iterdir()))
+        return [build for build in found if build is not None]
+
+    def build_info(self, key: str) -> EnvironmentBuild | None:
+        """The finished build ``key``, or None."""
+        folder = self.root / key
+        marker = folder / MARKER
+        if not marker.is_file():
+            return None
+        info = json.loads(marker.read_text())
+        size = info.get("size_bytes")
+        return EnvironmentBuild(
+            key=key,
+            python=str(folder / "bin" / "python"),
+            size_bytes=size if isinstance(size, int) else _size(folder),  # builds made before sizes were kept
+            created_at=datetime.fromisoformat(info["built_at"]),
+            last_used_at=datetime.fromtimestamp(marker.stat().st_mtime, UTC),
+        )
 
     def prune(self, keep: set[str], unused_for_seconds: float) -> PruneResult:
         """Remove builds no registered environment maps to and nobody used for a while."""

@@ -17,8 +17,10 @@ SEND_EVERY_SECONDS = 0.25
 
 
 class LogStream:
-    """``write`` appends to a local file and a pending buffer; a thread sends the buffer
-    every quarter second. Sends carry their offset, so a retry never duplicates text."""
+    """``write`` appends to a local file and a pending buffer; a thread sends the buffer at
+    once after a quiet spell, then at most every quarter second (so the first line of a
+    script is seen at once, and a chatty script costs four requests a second). Sends carry
+    their offset, so a retry never duplicates text."""
 
     def __init__(self, backend: Backend, workspace: str, run_id: str, stream: str, local: Path) -> None:
         self.backend, self.workspace, self.run_id, self.stream = backend, workspace, run_id, stream
@@ -30,6 +32,7 @@ class LogStream:
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
         self._stop = threading.Event()
+        self._written = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"log-{stream}", daemon=True)
         self._thread.start()
 
@@ -40,10 +43,16 @@ class LogStream:
             self._file.write(text)
             self._file.flush()
             self._pending.append(text)
+        self._written.set()
 
     def _loop(self) -> None:
-        while not self._stop.wait(SEND_EVERY_SECONDS):
+        while not self._stop.is_set():
+            self._written.wait()
+            if self._stop.is_set():
+                return  # close() sends the rest
+            self._written.clear()
             self.send()
+            self._stop.wait(SEND_EVERY_SECONDS)  # what comes meanwhile goes in the next batch
 
     def send(self) -> bool:
         """Send what is pending; on failure keep it for the next try. Returns success."""
@@ -68,6 +77,7 @@ class LogStream:
 
     def close(self) -> None:
         self._stop.set()
+        self._written.set()
         self._thread.join(timeout=5)
         for _ in range(3):
             if self.send():

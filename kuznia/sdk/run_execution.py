@@ -37,11 +37,13 @@ class RunExecutionMixin:
         """Print a log stream as it grows until the run ends; returns the final offset."""
         out = out or sys.stdout
         last_dispatch = 0.0
+        delay = 0.02  # quick polls until the first text: a warm start prints within a few tenths
         while True:
             chunk = self._backend.read_log(self._workspace_name, self.id, stream, offset)
             if chunk.text:
                 out.write(chunk.text)
                 out.flush()
+                delay = POLL_SECONDS  # the bootstrap sends text in batches at that pace
             offset = chunk.next_offset
             if chunk.complete:
                 return offset
@@ -51,7 +53,8 @@ class RunExecutionMixin:
                     # embedded: nobody else may be running the dispatcher and the reaper
                     self._backend.dispatch_runs(self._workspace_name)
                     last_dispatch = now
-                time.sleep(POLL_SECONDS)
+                time.sleep(delay)
+                delay = min(delay * 1.5, POLL_SECONDS)
 
     def wait_for_completion(self, show_output: bool = False, wait_post_processing: bool = False,
                             raise_on_error: bool = True, timeout_seconds: float | None = None) -> dict[str, Any]:

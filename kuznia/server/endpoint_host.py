@@ -40,7 +40,6 @@ def main() -> None:
     parser.add_argument("--name", required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per scored request
     stores = open_embedded(args.path)
     scope = open_scope(stores, args.workspace)
     with stores.db.read() as conn:

@@ -23,7 +23,9 @@ def build(scope: Scope, name: str, version: int | None = None) -> EnvironmentBui
         now = utcnow()
         return EnvironmentBuild(key="user-managed", python=prepared.python, size_bytes=0, created_at=now,
                                 last_used_at=now)
-    return next(b for b in cache.builds() if b.key == prepared.key)
+    found = cache.build_info(prepared.key)
+    assert found is not None  # prepare() returns only finished builds
+    return found
 
 
 def build_keys(scope: Scope, specs: list[EnvironmentSpec]) -> list[str | None]:

@@ -5,6 +5,10 @@ server or a local endpoint host) says which replicas serve an endpoint and which
 keys open it. Routes are cached for half a second. A replica that refuses a
 connection (killed, being replaced) is skipped and the request tried on another,
 so a dying replica or a rolling update fails no request.
+
+Requests go to replicas through aiohttp: on this kind of machine its client forwards
+several times more requests per core than httpx's async client, and the gateway's own
+cost is what limits an endpoint's throughput (the replicas scale out).
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ import asyncio
 import hmac
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 from prometheus_client import Counter, Histogram
 
 ROUTE_TTL_SECONDS = 0.5
@@ -63,13 +67,20 @@ class EndpointStats:
 class Gateway:
     def __init__(self, resolve: Callable[[str, str], Route]) -> None:
         self.resolve = resolve
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(300.0, connect=2.0),
-            limits=httpx.Limits(max_connections=512, max_keepalive_connections=256),
-        )
+        self._client: aiohttp.ClientSession | None = None  # made in the event loop that uses it
         self._routes: dict[tuple[str, str], tuple[float, Route]] = {}
         self._in_flight: dict[str, int] = {}  # per replica
         self.stats: dict[tuple[str, str], EndpointStats] = {}
+
+    @property
+    def client(self) -> aiohttp.ClientSession:
+        if self._client is None or self._client.closed:
+            self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=512, limit_per_host=0, force_close=False),
+                timeout=aiohttp.ClientTimeout(total=300.0, sock_connect=2.0),
+                auto_decompress=False,
+            )
+        return self._client
 
     async def route(self, workspace: str, endpoint: str) -> Route:
         key = (workspace, endpoint)
@@ -94,7 +105,9 @@ class Gateway:
         return any(hmac.compare_digest(offered, key) for key in route.keys if key)
 
     async def score(self, workspace: str, endpoint: str, body: bytes, authorization: str | None,
-                    also_allowed: Callable[[str | None], bool] | None = None) -> tuple[int, bytes]:
+                    also_allowed: Callable[[], Awaitable[bool]] | None = None) -> tuple[int, bytes]:
+        """Forward to a healthy replica. ``also_allowed`` is asked only when the key does not
+        open the endpoint (e.g. a workspace member's API token)."""
         started = time.perf_counter()
         route = await self.route(workspace, endpoint)
         stats = self.stats.setdefault((workspace, endpoint), EndpointStats())
@@ -106,10 +119,10 @@ class Gateway:
         return status, payload
 
     async def _score(self, route: Route, workspace: str, endpoint: str, body: bytes, authorization: str | None,
-                     also_allowed: Callable[[str | None], bool] | None, stats: EndpointStats) -> tuple[int, bytes]:
+                     also_allowed: Callable[[], Awaitable[bool]] | None, stats: EndpointStats) -> tuple[int, bytes]:
         if not route.exists:
             return 404, _error("NotFound", f"no endpoint {endpoint!r} in workspace {workspace!r}")
-        if not self.authorized(route, authorization) and not (also_allowed and also_allowed(authorization)):
+        if not self.authorized(route, authorization) and not (also_allowed and await also_allowed()):
             return 401, _error("Unauthorized", "send the endpoint's key as 'Authorization: Bearer <key>'")
         candidates = sorted(route.replicas, key=lambda r: self._in_flight.get(r[0], 0))
         if not candidates:
@@ -120,10 +133,10 @@ class Gateway:
             for replica_id, port in candidates:
                 self._in_flight[replica_id] = self._in_flight.get(replica_id, 0) + 1
                 try:
-                    response = await self.client.post(f"http://127.0.0.1:{port}/score", content=body,
-                                                      headers={"content-type": "application/json"})
-                    return response.status_code, response.content
-                except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
+                    async with self.client.post(f"http://127.0.0.1:{port}/score", data=body,
+                                                headers=_JSON) as response:
+                        return response.status, await response.read()
+                except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError):
                     self.forget(workspace, endpoint)  # that replica is gone: look again soon
                     continue
                 finally:
@@ -138,9 +151,9 @@ class Gateway:
             return 404, _error("NotFound", f"no endpoint {endpoint!r} in workspace {workspace!r}")
         for _, port in route.replicas:
             try:
-                response = await self.client.get(f"http://127.0.0.1:{port}/swagger.json")
-                return response.status_code, response.content
-            except httpx.TransportError:
+                async with self.client.get(f"http://127.0.0.1:{port}/swagger.json") as response:
+                    return response.status, await response.read()
+            except aiohttp.ClientError:
                 continue
         return 503, _error("ServiceUnavailable", f"endpoint {endpoint!r} has no healthy replica")
 
@@ -149,7 +162,11 @@ class Gateway:
         return stats.in_flight if stats else 0
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self._client is not None:
+            await self._client.close()
+
+
+_JSON = {"content-type": "application/json"}
 
 
 def _error(code: str, message: str) -> bytes:
