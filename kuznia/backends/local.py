@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -221,10 +222,11 @@ class LocalBackend:
         return snapshots.missing_blobs(self._scope(workspace), BlobDigests(digests=digests))
 
     def upload_blobs(self, workspace: str, files: list[tuple[str, Path]]) -> None:
-        scope = self._scope(workspace)
-        for digest, path in files:
+        def contents(path: Path) -> Iterator[bytes]:
             with open(path, "rb") as handle:
-                snapshots.upload_blob(scope, digest, read_chunks(handle))
+                yield from read_chunks(handle)
+
+        snapshots.upload_blobs(self._scope(workspace), ((digest, contents(path)) for digest, path in files))
 
     def create_snapshot(self, workspace: str, data: SnapshotCreate) -> Snapshot:
         return snapshots.create_snapshot(self._scope(workspace), data)
