@@ -29,6 +29,7 @@ MODULES = (
     "bench_batch_ingest",
     "bench_history_read",
     "bench_run_listing",
+    "bench_studio",
 )
 README = common.BENCH_DIR / "README.md"
 START = "<!-- results:start -->"
