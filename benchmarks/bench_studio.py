@@ -13,8 +13,9 @@ made with uv). Both are measured by the same Chromium (Debian's) via Playwright:
                               (target ≤ 1 s); MLflow: → its charts for the run are drawn
 
 Usage:  .venv/bin/python benchmarks/bench_studio.py [--runs 10000] [--mlflow-runs N] [--points 1000000]
-        [--skip-mlflow]. Loading MLflow through its client takes minutes; the loaded
-database is cached in benchmarks/.work/ and reused.
+        [--skip-mlflow]. Loading MLflow through its client takes about 10 minutes the first
+time; the loaded database is cached in benchmarks/.work/studio/ and reused, and then the
+whole script takes about 4 minutes. `run_all.py studio` runs it with the issue's sizes.
 """
 
 from __future__ import annotations
@@ -36,12 +37,20 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / ".work" / "studio"
-MLFLOW_VENV = ROOT / "benchmarks" / ".venv-mlflow"
+MLFLOW_VENV = common.MLFLOW_VENV
+MLFLOW_ENV = {**os.environ, **common.MLFLOW_ENV}  # telemetry off: no internet here
 CHROMIUM = os.environ.get("KUZNIA_BENCH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 # Each fresh context opens a window, and headless Chromium (156 here) then loads its own
+                 # omnibox popup (≈ 200 chrome:// modules, 0.5 s of CPU in a second renderer) beside
+                 # the page under test. A user's browser did that once at start: keep it out of the figure.
+                 "--disable-features=PreloadTopChromeWebUI,WebUIOmniboxPopup,WebUIOmniboxFullPopup"]
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 TEAMS = ["vision", "speech", "text", "tabular"]
 REPEATS = 7
@@ -155,7 +164,8 @@ def seed_mlflow(runs: int, metrics: int, points: int) -> tuple[Path, str, str]:
     print(f"loading MLflow with {runs:,} runs and a {points:,}-point metric (once; cached in {folder})…")
     started = time.perf_counter()
     out = subprocess.run([str(MLFLOW_VENV / "bin" / "python"), str(loader), f"sqlite:///{folder / 'mlflow.db'}",
-                          str(runs), str(metrics), str(points)], capture_output=True, text=True, check=True)
+                          str(runs), str(metrics), str(points)], capture_output=True, text=True, check=True,
+                         env=MLFLOW_ENV)
     eid, rid = next(line for line in out.stdout.splitlines() if line.startswith("RESULT")).split()[1:]
     done.write_text(f"{eid} {rid}")
     print(f"  loaded in {time.perf_counter() - started:.0f} s")
@@ -251,7 +261,7 @@ def measure_kuznia(browser, base: str, run_id: str, metrics: int) -> dict[str, f
     return {"first_byte": median_of(first), "table": median_of(table), "run_page": median_of(run_page)}
 
 
-def measure_mlflow(browser, base: str, eid: str, rid: str) -> dict[str, float]:  # noqa: ANN001
+def measure_mlflow(browser, base: str, eid: str, rid: str, runs: int) -> dict[str, float]:  # noqa: ANN001
     search = f"{base}/ajax-api/2.0/mlflow/runs/search"
     body = {"experiment_ids": [eid], "max_results": 100, "order_by": ["attributes.start_time DESC"]}
     with httpx.Client(timeout=120) as client:
@@ -259,7 +269,8 @@ def measure_mlflow(browser, base: str, eid: str, rid: str) -> dict[str, float]: 
         first = [first_byte_ms(client, "POST", search, json=body) for _ in range(REPEATS * 3)]
     runs_url = f"{base}/#/experiments/{eid}/runs"
     # The runs table is drawn once the newest run's name is on screen.
-    table_ready = "Array.from(document.querySelectorAll('a, span, div')).some(e => e.textContent === 'run-09999')"
+    table_ready = ("Array.from(document.querySelectorAll('a, span, div'))"
+                   f".some(e => e.textContent === 'run-{runs - 1:05d}')")
     table = [browser_ms(browser, runs_url, table_ready) for _ in range(REPEATS)]
     print("  MLflow's runs table measured", flush=True)
     # The run's metric charts (Plotly) are drawn once every chart it has put on the page has its
@@ -277,6 +288,75 @@ def measure_mlflow(browser, base: str, eid: str, rid: str) -> dict[str, float]: 
     return {"first_byte": median_of(first), "table": median_of(table), "run_page": median_of(run_page)}
 
 
+def measure(runs: int, metrics: int, points: int, mlflow_runs: int, with_mlflow: bool = True) -> dict[str, dict[str, float]]:
+    """Both sides' figures in ms: {"Kuźnia": {...}, "MLflow": {...}} (MLflow left out on failure)."""
+    from playwright.sync_api import sync_playwright
+
+    folder = Path(tempfile.mkdtemp(prefix="kuznia-bench-studio-"))
+    print(f"seeding Kuźnia: {runs:,} runs × {metrics} metrics, one {points:,}-point metric…")
+    started = time.perf_counter()
+    run_id = seed_kuznia(folder / "store", runs, metrics, points)
+    print(f"  seeded in {time.perf_counter() - started:.1f} s")
+    mlflow = None
+    if with_mlflow:
+        common.ensure_mlflow()
+        mlflow = seed_mlflow(mlflow_runs, metrics, points)
+
+    results: dict[str, dict[str, float]] = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            port = free_port()
+            kuznia = start([sys.executable, "-m", "kuznia.cli", "studio", "--path", str(folder / "store"),
+                            "--port", str(port)], f"http://127.0.0.1:{port}/health")
+            try:
+                results["Kuźnia"] = measure_kuznia(browser, f"http://127.0.0.1:{port}", run_id, metrics)
+            finally:
+                stop(kuznia)
+            if mlflow is not None:
+                db, eid, rid = mlflow
+                port = free_port()
+                server = start([str(MLFLOW_VENV / "bin" / "mlflow"), "server", "--backend-store-uri",
+                                f"sqlite:///{db}", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+                               f"http://127.0.0.1:{port}/health", env=MLFLOW_ENV)
+                print("  MLflow server started", flush=True)
+                try:
+                    results["MLflow"] = measure_mlflow(browser, f"http://127.0.0.1:{port}", eid, rid, mlflow_runs)
+                except Exception as exc:  # noqa: BLE001 - still report Kuźnia's figures
+                    print(f"MLflow could not be measured: {exc}")
+                finally:
+                    stop(server)
+            browser.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+def rows(metrics: int) -> list[tuple[str, str, float | None]]:
+    """(label, key, target in ms) of each figure."""
+    return [("runs page, first byte (MLflow: its runs search API)", "first_byte", 200.0),
+            ("runs table visible in the browser", "table", None),
+            (f"run page, all {metrics + 1} charts drawn", "run_page", 1000.0)]
+
+
+def run() -> list[common.Result]:
+    """The issue's sizes, for run_all.py (MLflow's loaded database is cached between runs)."""
+    figures = measure(10_000, 20, 1_000_000, 10_000)
+    labels = {"first_byte": "Studio runs page, first byte (10,000 runs)",
+              "table": "Studio runs table visible in Chromium (10,000 runs)",
+              "run_page": "Studio run page, 21 charts drawn (one of 10⁶ points)"}
+    notes = {
+        "first_byte": f"median of {REPEATS * 3} requests; MLflow's runs page is a static shell, so its "
+                      "figure is the first byte of the runs search it makes (100 runs)",
+        "table": f"navigation start → first run's name on screen, median of {REPEATS} cold-cache loads",
+        "run_page": f"navigation start → every chart drawn (MLflow: the ≈ 9 charts it draws in view, the "
+                    f"10⁶-point one included), median of {REPEATS} (MLflow {MLFLOW_RUN_PAGE_REPEATS}) cold-cache loads",
+    }
+    return [common.Result(labels[key], "ms", figures["Kuźnia"][key], figures.get("MLflow", {}).get(key), target,
+                          higher_is_better=False, note=notes[key])
+            for _, key, target in rows(20)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
@@ -285,63 +365,21 @@ def main() -> None:
     parser.add_argument("--mlflow-runs", type=int, default=None, help="runs loaded into MLflow (default: --runs)")
     parser.add_argument("--skip-mlflow", action="store_true")
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
-    folder = Path(tempfile.mkdtemp(prefix="kuznia-bench-studio-"))
-    print(f"seeding Kuźnia: {args.runs:,} runs × {args.metrics} metrics, one {args.points:,}-point metric…")
-    started = time.perf_counter()
-    run_id = seed_kuznia(folder / "store", args.runs, args.metrics, args.points)
-    print(f"  seeded in {time.perf_counter() - started:.1f} s")
-    mlflow = None
-    if not args.skip_mlflow:
-        if not (MLFLOW_VENV / "bin" / "mlflow").exists():
-            sys.exit(f"MLflow is not installed: uv venv {MLFLOW_VENV} && uv pip install --python "
-                     f"{MLFLOW_VENV}/bin/python 'mlflow>=3,<4'   (or pass --skip-mlflow)")
-        mlflow = seed_mlflow(args.mlflow_runs or args.runs, args.metrics, args.points)
-
-    results: dict[str, dict[str, float]] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        port = free_port()
-        kuznia = start([sys.executable, "-m", "kuznia.cli", "studio", "--path", str(folder / "store"),
-                        "--port", str(port)], f"http://127.0.0.1:{port}/health")
-        try:
-            results["Kuźnia"] = measure_kuznia(browser, f"http://127.0.0.1:{port}", run_id, args.metrics)
-        finally:
-            stop(kuznia)
-        if mlflow is not None:
-            db, eid, rid = mlflow
-            port = free_port()
-            server = start([str(MLFLOW_VENV / "bin" / "mlflow"), "server", "--backend-store-uri", f"sqlite:///{db}",
-                            "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-                           f"http://127.0.0.1:{port}/health")
-            print("  MLflow server started", flush=True)
-            try:
-                results["MLflow"] = measure_mlflow(browser, f"http://127.0.0.1:{port}", eid, rid)
-            except Exception as exc:  # still print Kuźnia's figures
-                print(f"MLflow could not be measured: {exc}")
-            finally:
-                stop(server)
-        browser.close()
-    shutil.rmtree(folder, ignore_errors=True)
-
-    rows = [("runs page, first byte (ms; MLflow: its runs search API)", "first_byte", 200.0),
-            ("runs table visible in the browser (ms)", "table", None),
-            (f"run page, all {args.metrics + 1} charts drawn (ms)", "run_page", 1000.0)]
     mlflow_runs = args.mlflow_runs or args.runs
+    results = measure(args.runs, args.metrics, args.points, mlflow_runs, with_mlflow=not args.skip_mlflow)
     print(f"\nStudio benchmark: {args.runs:,} runs × {args.metrics} metrics, a {args.points:,}-point metric "
           f"(MLflow: {mlflow_runs:,} runs); medians of cold-cache loads in Chromium ({REPEATS} each; "
           f"MLflow's run page {MLFLOW_RUN_PAGE_REPEATS}); load average at the end {os.getloadavg()[0]:.1f}")
     print(f"{'':58} {'Kuźnia':>9} {'target':>8} {'MLflow':>9} {'MLflow/Kuźnia':>14}")
-    for label, key, target in rows:
+    for label, key, target in rows(args.metrics):
         ours = results["Kuźnia"][key]
         theirs = results.get("MLflow", {}).get(key)
         goal = f"≤ {target:.0f}" if target else ""
-        line = f"{label:58} {ours:9.0f} {goal:>8}"
+        line = f"{label + ' (ms)':58} {ours:9.0f} {goal:>8}"
         if theirs is not None:
             line += f" {theirs:9.0f} {theirs / ours:13.1f}×"
         print(line)
-    for label, key, target in rows:
+    for label, key, target in rows(args.metrics):
         if target and results["Kuźnia"][key] > target:
             print(f"MISSED: {label} is {results['Kuźnia'][key]:.0f} ms, target {target:.0f} ms")
 

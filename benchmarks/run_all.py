@@ -33,6 +33,7 @@ MODULES = (
     "bench_environments",
     "bench_serving",
     "bench_auth",
+    "bench_studio",
 )
 README = common.BENCH_DIR / "README.md"
 START = "<!-- results:start -->"

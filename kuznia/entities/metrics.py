@@ -18,6 +18,7 @@ from kuznia.entities.common import Entity, Key, Resource
 MAX_BATCH_POINTS = 1_000_000
 MAX_RECORD_BYTES = 1_000_000
 MAX_HISTORY_POINTS = 100_000
+MAX_HISTORY_NAMES = 50  # metrics in one histories request (a page of charts)
 
 
 class MetricKind(StrEnum):
@@ -95,6 +96,13 @@ class MetricHistoryQuery(Entity):
     name: Key
     start_step: int | None = None
     end_step: int | None = None
+    max_points: int | None = Field(default=None, ge=2, le=MAX_HISTORY_POINTS)
+
+
+class MetricHistoriesQuery(Entity):
+    """Whole histories of several metrics at once: one request for a page of charts."""
+
+    names: list[Key] = Field(min_length=1, max_length=MAX_HISTORY_NAMES)
     max_points: int | None = Field(default=None, ge=2, le=MAX_HISTORY_POINTS)
 
 

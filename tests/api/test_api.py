@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kuznia.entities.metrics import MAX_HISTORY_NAMES
+
 
 def test_health_and_openapi(api, server):
     import httpx
@@ -98,6 +100,19 @@ def test_nan_travels_as_json_constants(api, api_ws):
     assert r.status_code == 200 and r.json() == {"stored": 4}
     text = api.get(f"/workspaces/{api_ws}/runs/{run['id']}/metrics/history", params={"name": "l"}).text
     assert "[1.0,NaN,Infinity,-Infinity]" in text
+
+
+def test_histories_of_several_metrics_in_one_request(api, api_ws):
+    run = api.post(f"/workspaces/{api_ws}/runs", json={"experiment_name": "e"}).json()
+    base = f"/workspaces/{api_ws}/runs/{run['id']}/metrics"
+    api.post(base, json={"series": [{"name": "a", "values": list(range(10))}, {"name": "b", "values": [0.5, 1.5]}]})
+    body = api.get(f"{base}/histories", params=[("name", "b"), ("name", "a"), ("name", "b"), ("name", "none"),
+                                                 ("max_points", 4)]).json()
+    assert [(h["name"], len(h["values"]), h["total_count"], h["downsampled"]) for h in body] == [
+        ("b", 2, 2, False), ("a", 4, 10, True), ("none", 0, 0, False)]
+    too_many = api.get(f"{base}/histories", params=[("name", f"m{i}") for i in range(MAX_HISTORY_NAMES + 1)])
+    assert too_many.status_code == 400 and too_many.json()["error"]["code"] == "InvalidInput"
+    assert api.get(f"{base}/histories").status_code == 400
 
 
 def test_get_runs_with_query_parameters(api, api_ws):

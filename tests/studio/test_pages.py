@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import uuid
@@ -109,6 +110,28 @@ def test_static_files_with_a_version_are_cached_for_long(client):  # noqa: ANN00
     assert css
     response = client.get(css.group(1))
     assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
+
+
+def test_metric_charts_are_drawn_from_a_few_preloaded_requests(client, server):  # noqa: ANN001
+    # A browser pays tens of milliseconds per request on a busy machine: the short series
+    # share one request, a long one has its own, and the page preloads both.
+    ws = new_workspace(HttpBackend(server.url))
+    with Experiment(ws, "charts").start_logging() as run:
+        for step in range(20_000):
+            if step < 50:
+                for k in range(6):
+                    run.log(f"short_{k}", step * k)
+            run.log("long", 1 / (1 + step))
+    page = client.get(f"/workspaces/{ws.name}/runs/{run.id}/metrics").text
+    cards = dict(re.findall(r'data-metric="([^"]+)" data-count="\d+" data-initial-url="([^"]+)"', page))
+    assert sorted(cards) == ["long", *(f"short_{k}" for k in range(6))]
+    urls = sorted({html.unescape(u) for u in cards.values()})
+    preloads = sorted(html.unescape(u) for u in re.findall(r'<link rel="preload" as="fetch" crossorigin href="([^"]+)"', page))
+    assert len(urls) == 2 and preloads == urls
+    for url in urls:
+        histories = client.get(url).json()
+        assert {h["name"] for h in histories} == {n for n, u in cards.items() if html.unescape(u) == url}
+        assert all(h["total_count"] in (50, 20_000) and len(h["values"]) <= 1500 for h in histories)
 
 
 def test_number_duration_and_size_formats():

@@ -9,6 +9,7 @@ from kuznia.entities.common import parse
 from kuznia.entities.metrics import (
     MAX_HISTORY_POINTS,
     MetricBatch,
+    MetricHistoriesQuery,
     MetricHistory,
     MetricHistoryQuery,
     MetricRecord,
@@ -62,6 +63,18 @@ def get_metric_history(
         {"name": name, "start_step": start_step, "end_step": end_step, "max_points": max_points},
     )
     return json_response(metrics.get_metric_history(scope, run_id, query))
+
+
+@router.get("/metrics/histories", response_model=list[MetricHistory])
+def get_metric_histories(
+    run_id: RunIdPath,
+    scope: ScopeDep,
+    name: Annotated[list[str], Query()],
+    max_points: Annotated[int | None, Query(ge=2, le=MAX_HISTORY_POINTS)] = None,
+) -> Response:
+    """Whole histories of up to 50 metrics (``name`` repeated), each downsampled to ``max_points``."""
+    query = parse(MetricHistoriesQuery, {"names": name, "max_points": max_points})
+    return json_response(metrics.get_metric_histories(scope, run_id, query), item_type=MetricHistory)
 
 
 @router.post("/metric-records", status_code=201)

@@ -8,7 +8,7 @@
   const COLORS = ["#1f6feb", "#d1495b", "#2a9d8f", "#e9a03b", "#7b2cbf", "#577590", "#c44900",
     "#3a86ff", "#8ac926", "#ff595e", "#6a4c93", "#1982c4", "#ffca3a", "#06d6a0", "#ef476f",
     "#118ab2", "#073b4c", "#bc6c25", "#606c38", "#9d4edd"];
-  const FETCHES_AT_ONCE = 4;  // more only makes one Python server juggle  // what a browser opens to one host over HTTP/1.1
+  const FETCHES_AT_ONCE = 4;  // more only makes one Python server juggle
   let active = 0;
   const waiting = [];
 
@@ -32,14 +32,37 @@
     const params = new URLSearchParams({ name: name, max_points: String(maxPoints) });
     if (startStep != null) params.set("start_step", String(Math.floor(startStep)));
     if (endStep != null) params.set("end_step", String(Math.ceil(endStep)));
-    // Same URL, mode and credentials as the page's <link rel=preload as=fetch>, so a preloaded
-    // response (the long series, requested while the page was still parsing) is reused.
-    return limited(() => fetch(url + "?" + params, { credentials: "same-origin" })
+    return getJson(url + "?" + params);
+  }
+
+  /* A GET of the REST API, a few at a time; an error response becomes its message. */
+  function getJson(url) {
+    return limited(() => fetch(url, { credentials: "same-origin" })
       .then((r) => r.text().then((text) => {
         const body = parseJson(text);
         if (!r.ok) throw new Error((body.error && body.error.message) || r.statusText);
         return body;
       })));
+  }
+
+  /* The whole series of several charts come in one request (…/metrics/histories, a list):
+     each card names its request in data-initial-url, the URL the page also preloads. Charts
+     that ask while the request is on its way share it. */
+  const pendingBatches = new Map();
+
+  function fetchInitial(url, name) {
+    if (!pendingBatches.has(url)) {
+      // Same URL, mode and credentials as the page's <link rel=preload as=fetch>, so a
+      // response requested while the page was still parsing is reused.
+      const request = getJson(url);
+      pendingBatches.set(url, request);
+      request.finally(() => pendingBatches.delete(url)).catch(() => {});
+    }
+    return pendingBatches.get(url).then((histories) => {
+      const found = histories.find((h) => h.name === name);
+      if (!found) throw new Error("the server sent no history of " + name);
+      return found;
+    });
   }
 
   /* Exponential moving average, debiased like TensorBoard's smoothing slider. */
@@ -134,7 +157,7 @@
     this.url = url;
     this.name = card.dataset.metric;
     this.total = parseInt(card.dataset.count, 10);
-    this.initialPoints = parseInt(card.closest("[data-initial-points]").dataset.initialPoints, 10);
+    this.initialUrl = card.dataset.initialUrl;
     this.box = card.querySelector(".chart");
     this.status = card.querySelector(".chart-status");
     this.reset = card.querySelector(".reset-zoom");
@@ -146,10 +169,11 @@
 
   MetricChart.prototype.load = function () {
     const r = this.range;
-    // The whole series is asked for with the page's fixed point budget (what it preloads);
-    // a zoomed range with as many points as the chart has room for.
-    const points = r ? maxPointsFor(chartWidth(this.box)) : this.initialPoints;
-    return fetchHistory(this.url, this.name, points, r && r[0], r && r[1]).then((history) => {
+    // The whole series comes with the page's fixed point budget, in the request the page
+    // preloads; a zoomed range alone, with as many points as the chart has room for.
+    const request = r ? fetchHistory(this.url, this.name, maxPointsFor(chartWidth(this.box)), r[0], r[1])
+      : fetchInitial(this.initialUrl, this.name);
+    return request.then((history) => {
       this.history = history;
       this.draw();
     }).catch((err) => {
