@@ -156,16 +156,30 @@ def _human(size: int) -> str:
 
 
 class HashCache:
-    """Digests of files seen before, keyed by (size, mtime, inode): unchanged files are not re-read."""
+    """Digests of files seen before, keyed by (size, mtime, inode): unchanged files are not
+    re-read. It also remembers the last snapshot made of the folder per workspace, keyed by
+    the fingerprint of every file's stat, so an unchanged folder is not even re-listed."""
 
     def __init__(self, cache_dir: Path, root: Path) -> None:
         key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
-        self.file = cache_dir / f"{key}.json"
+        self.file = cache_dir / f"{key}.v2.json"
         try:
-            self.entries: dict[str, list] = json.loads(self.file.read_text())
-        except (OSError, ValueError):
-            self.entries = {}
+            saved = json.loads(self.file.read_text())
+            self.entries: dict[str, list] = saved["files"]
+            self.snapshots: dict[str, list] = saved["snapshots"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.entries, self.snapshots = {}, {}
         self.fresh: dict[str, list] = {}
+        self._snapshots_changed = False
+
+    def snapshot(self, workspace: str, fingerprint: str) -> dict | None:
+        """The snapshot (as saved) last made in ``workspace`` of this folder, if unchanged since."""
+        hit = self.snapshots.get(workspace)
+        return hit[1] if hit and hit[0] == fingerprint else None
+
+    def remember_snapshot(self, workspace: str, fingerprint: str, snapshot: dict) -> None:
+        self.snapshots[workspace] = [fingerprint, snapshot]
+        self._snapshots_changed = True
 
     def lookup(self, f: SourceFile) -> str | None:
         hit = self.entries.get(f.path)
@@ -178,14 +192,24 @@ class HashCache:
         self.fresh[f.path] = [f.size, f.mtime_ns, f.inode, digest]
 
     def save(self) -> None:
+        if self.fresh == self.entries and not self._snapshots_changed:
+            return
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
             with os.fdopen(fd, "w") as handle:
-                json.dump(self.fresh, handle, separators=(",", ":"))
+                json.dump({"files": self.fresh, "snapshots": self.snapshots}, handle, separators=(",", ":"))
             os.replace(tmp, self.file)
         except OSError:
             pass  # a cache that cannot be written only costs time next submit
+
+
+def folder_fingerprint(files: list[SourceFile]) -> str:
+    """Changes when any file is added, removed, renamed, rewritten or changes mode."""
+    stamp = hashlib.sha256()
+    for f in files:
+        stamp.update(f"{f.path}\0{f.size}\0{f.mtime_ns}\0{f.inode}\0{f.mode}\n".encode())
+    return stamp.hexdigest()
 
 
 def hash_file(path: Path) -> str:

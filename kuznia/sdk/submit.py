@@ -10,27 +10,34 @@ from kuznia.blobs.snapshots import (
     SnapshotLimits,
     build_manifest,
     check_limits,
+    folder_fingerprint,
     walk_source,
 )
+from kuznia.entities.runs import Run as RunEntity
 from kuznia.entities.runs import RunSubmit
-from kuznia.entities.snapshots import SnapshotCreate
-from kuznia.errors import InvalidInput
+from kuznia.entities.snapshots import Snapshot, SnapshotCreate
+from kuznia.errors import InvalidInput, NotFound
 from kuznia.sdk.git import git_properties
 from kuznia.settings import kuznia_home
 
 if TYPE_CHECKING:
-    from kuznia.entities.snapshots import Snapshot
     from kuznia.sdk.experiment import Experiment
     from kuznia.sdk.run import Run
     from kuznia.sdk.script_run_config import ScriptRunConfig
     from kuznia.sdk.workspace import Workspace
 
 
-def snapshot_folder(workspace: Workspace, source: Path) -> Snapshot:
-    """Snapshot ``source``: unchanged files are neither re-read nor uploaded again."""
+def snapshot_folder(workspace: Workspace, source: Path, reuse: bool = True) -> Snapshot:
+    """Snapshot ``source``: unchanged files are neither re-read nor uploaded again, and an
+    unchanged folder gives the snapshot made last time (``reuse``) without asking the workspace."""
     files = list(walk_source(source))
     check_limits(files, SnapshotLimits.from_environment(), source)
     cache = HashCache(kuznia_home() / "cache" / "snapshots", source)
+    place = f"{workspace.id}@{sorted(workspace.location.items())}"
+    fingerprint = folder_fingerprint(files)
+    known = cache.snapshot(place, fingerprint) if reuse else None
+    if known is not None:
+        return Snapshot.model_validate(known)
     entries = build_manifest(files, cache)
     backend = workspace._backend
     missing = set(backend.missing_blobs(workspace.name, [e.digest for e in entries]))
@@ -41,6 +48,7 @@ def snapshot_folder(workspace: Workspace, source: Path) -> Snapshot:
                 by_digest.setdefault(e.digest, f.absolute)
         backend.upload_blobs(workspace.name, list(by_digest.items()))
     snapshot = backend.create_snapshot(workspace.name, SnapshotCreate.model_construct(entries=entries))
+    cache.remember_snapshot(place, fingerprint, snapshot.model_dump(mode="json"))
     cache.save()
     return snapshot
 
@@ -66,20 +74,28 @@ def submit(experiment: Experiment, config: ScriptRunConfig, tags: dict[str, Any]
     workspace = experiment.workspace
     backend = workspace._backend
     backend.get_compute_target(workspace.name, definition.compute_target)  # unknown target: fail first
-    snapshot = snapshot_folder(workspace, source)
     properties = {**git_properties(source), "azureml.runsource": "experiment"}
-    entity = backend.submit_run(
-        workspace.name,
-        RunSubmit(
-            experiment_name=experiment.name,
-            snapshot_id=snapshot.id,
-            definition=definition,
-            display_name=display_name,
-            description=description,
-            tags=_as_strings(tags),
-            properties=properties,
-            parent_run_id=parent_run_id,
-        ),
-    )
+
+    def submit_with(snapshot: Snapshot) -> RunEntity:
+        return backend.submit_run(
+            workspace.name,
+            RunSubmit(
+                experiment_name=experiment.name,
+                snapshot_id=snapshot.id,
+                definition=definition,
+                display_name=display_name,
+                description=description,
+                tags=_as_strings(tags),
+                properties=properties,
+                parent_run_id=parent_run_id,
+            ),
+        )
+
+    try:
+        entity = submit_with(snapshot_folder(workspace, source))
+    except NotFound:
+        # The remembered snapshot may be gone (a workspace made anew under the same name and
+        # place): make it again. Any other NotFound is raised again by the second try.
+        entity = submit_with(snapshot_folder(workspace, source, reuse=False))
     backend.dispatch_runs(workspace.name)
     return Run._wrap(experiment, entity)
