@@ -8,6 +8,7 @@ page for Studio; what the principal may do is decided by the services.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,12 +22,17 @@ PUBLIC_PREFIXES = ("/static/",)
 PUBLIC_PATHS = frozenset({"/health", "/login", "/favicon.ico"})
 
 
+# The gateway authenticates scoring itself (endpoint keys). Exactly these two shapes: a
+# suffix test would also open e.g. a run file stored as ".../files/endpoints/x/score".
+_GATEWAY = re.compile(r"/api/v1/workspaces/[^/]+/endpoints/[^/]+/(score|swagger\.json)")
+
+
 def _is_public(path: str) -> bool:
+    if ".." in path.split("/"):
+        return False
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return True
-    # the gateway authenticates scoring itself (endpoint keys)
-    return path.startswith("/api/v1/workspaces/") and (path.endswith("/score") or path.endswith("/swagger.json")) \
-        and "/endpoints/" in path
+    return _GATEWAY.fullmatch(path) is not None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
