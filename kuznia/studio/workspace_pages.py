@@ -11,8 +11,8 @@ from kuznia.entities.experiments import Experiment, ExperimentQuery, ViewType
 from kuznia.entities.runs import RunList
 from kuznia.errors import InvalidInput
 from kuznia.server.deps import ScopeDep, StoresDep
-from kuznia.services.access import LOCAL
 from kuznia.services import experiments, run_keys, runs, workspaces
+from kuznia.services.access import LOCAL
 from kuznia.services.scope import Scope
 from kuznia.studio import runs_table
 from kuznia.studio.errors import StudioRoute
