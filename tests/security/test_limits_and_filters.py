@@ -8,8 +8,8 @@ import json
 import pytest
 
 from kuznia.server.app import create_app
-from tests.security.conftest import MAX_BODY, MAX_FILE, client_of, make_settings
 from tests.conftest import ADMIN_TOKEN
+from tests.security.conftest import MAX_BODY, MAX_FILE, client_of, make_settings
 
 
 def _w(team, rest=""):  # noqa: ANN001, ANN202

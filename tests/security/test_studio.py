@@ -1,0 +1,133 @@
+"""Studio: signing in with a token sets an HttpOnly, SameSite session cookie; every POST form
+needs its CSRF token (and a same-site Origin); signing out clears the session."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.security.conftest import client_of
+
+
+def _csrf(page_text: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page_text)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def _sign_in(app, token: str, next_page: str = "/"):  # noqa: ANN001, ANN202
+    client = client_of(app)
+    page = client.get("/login")
+    assert page.status_code == 200
+    r = client.post("/login", data={"token": token, "next": next_page, "csrf_token": _csrf(page.text)})
+    return client, r
+
+
+def test_sign_in_sets_a_safe_session_cookie(app, team):
+    client, r = _sign_in(app, team.tokens["reader"], f"/workspaces/{team.workspace}")
+    assert r.status_code == 303 and r.headers["location"] == f"/workspaces/{team.workspace}"
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("kuznia_session="))
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+    assert {"httponly", "samesite", "path", "max-age"} <= attributes
+    assert re.search(r"samesite=(strict|lax)", cookie, re.I)
+    assert team.tokens["reader"] not in cookie  # the cookie names the token, it does not hold it
+    page = client.get(f"/workspaces/{team.workspace}")
+    assert page.status_code == 200 and team.users["reader"] in page.text
+    assert team.tokens["reader"] not in page.text
+    client.close()
+
+
+@pytest.mark.parametrize("token", ["kzu_wrong-token-0123456789abcdefghijkl", "", "kzr_run-token-not-a-user-token"])
+def test_a_bad_token_does_not_sign_in(app, token):
+    client = client_of(app)
+    page = client.get("/login")
+    r = client.post("/login", data={"token": token, "csrf_token": _csrf(page.text)})
+    assert r.status_code in (400, 401)
+    assert "kuznia_session" not in r.headers.get("set-cookie", "")
+    client.close()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+def test_sign_in_never_redirects_off_site(app, team, target):
+    client, r = _sign_in(app, team.tokens["reader"], target)
+    assert r.status_code == 303
+    location = r.headers["location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+    assert urlsplit(location).netloc == "" and urlsplit(location).scheme == ""
+    client.close()
+
+
+def test_forms_without_their_csrf_token_are_refused(app, team):
+    client, _ = _sign_in(app, team.tokens["contributor"])
+    run = f"/workspaces/{team.workspace}/runs/{team.child_id}"
+    page = client.get(run)
+    token = _csrf(page.text)
+    for data, headers in (
+        ({}, {}),
+        ({"csrf_token": ""}, {}),
+        ({"csrf_token": "0" * 64}, {}),
+        ({"csrf_token": token}, {"origin": "https://evil.example"}),
+    ):
+        r = client.post(f"{run}/cancel", data=data, headers=headers)
+        assert r.status_code == 403, (data, headers, r.status_code)
+    assert client.get(f"/api/v1/workspaces/{team.workspace}/runs/{team.child_id}",
+                      headers={"Authorization": f"Bearer {team.tokens['contributor']}"}).json()["status"] == "Running"
+    # another browser's token is no good either
+    other, _ = _sign_in(app, team.tokens["contributor"])
+    other_token = _csrf(other.get(run).text)
+    other.close()
+    assert client.post(f"{run}/cancel", data={"csrf_token": other_token}).status_code == 403
+    client.close()
+
+
+def test_sign_in_and_out_forms_need_their_csrf_token_too(app, team):
+    """Signing a victim in as someone else (login CSRF) or out (logout CSRF) from another site."""
+    client = client_of(app)
+    r = client.post("/login", data={"token": team.tokens["reader"], "next": "/"})
+    assert r.status_code in (400, 403) and "kuznia_session" not in r.headers.get("set-cookie", "")
+    client.close()
+    client, _ = _sign_in(app, team.tokens["reader"])
+    r = client.post("/logout")
+    assert r.status_code == 403
+    assert client.get("/").status_code == 200  # still signed in
+    client.close()
+
+
+def test_sign_out_clears_the_session(app, team):
+    client, _ = _sign_in(app, team.tokens["reader"])
+    page = client.get("/")
+    assert page.status_code == 200
+    r = client.post("/logout", data={"csrf_token": _csrf(page.text)})
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    cleared = next(c for c in r.headers.get_list("set-cookie") if c.startswith("kuznia_session="))
+    assert 'kuznia_session=""' in cleared or "max-age=0" in cleared.lower()
+    assert client.get("/").status_code == 303  # back to the sign-in page
+    client.close()
+
+
+def test_a_session_ends_with_its_token(app, admin, team):
+    from tests.security.conftest import new_user
+
+    name, token = new_user(admin, "session")
+    client, _ = _sign_in(app, token)
+    assert client.get("/").status_code == 200
+    mine = admin.get("/api/v1/tokens", params={"user": name}).json()[0]
+    assert admin.post(f"/api/v1/tokens/{mine['id']}/revoke").status_code == 200
+    assert client.get("/").status_code == 303
+    client.close()
+    client, _ = _sign_in(app, new_user(admin, "session2")[1])
+    assert client.get("/").status_code == 200
+    client.close()
+
+
+def test_a_reader_sees_no_cancel_button_and_cannot_cancel(app, team):
+    client, _ = _sign_in(app, team.tokens["reader"])
+    run = f"/workspaces/{team.workspace}/runs/{team.child_id}"
+    page = client.get(run)
+    assert page.status_code == 200
+    assert 'action="' + run + '/cancel"' not in page.text
+    r = client.post(f"{run}/cancel", data={"csrf_token": _csrf(page.text)})
+    assert r.status_code == 403
+    client.close()
