@@ -30,6 +30,7 @@ from kuznia.server.auth import AuthMiddleware
 from kuznia.server.errors import install_error_handlers
 from kuznia.server.limits import BodyLimitMiddleware
 from kuznia.server.loops import DeploymentLoop, DispatchLoop
+from kuznia.server.openapi import document_errors
 from kuznia.server.settings import ServerSettings
 from kuznia.services import deployments, users
 from kuznia.services.deployment_manager import DeploymentManager
@@ -124,6 +125,7 @@ def _document_raw_bodies(app: FastAPI, models: tuple[type[BaseModel], ...]) -> N
             body = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(body.pop("$defs", {}))
             components[model.__name__] = body
+        document_errors(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
