@@ -18,7 +18,7 @@ from kuznia.server.responses import BYTES, json_response
 from kuznia.services import models
 
 router = APIRouter(prefix="/workspaces/{workspace}/models", tags=["models"])
-VersionPath = Annotated[int, Path(ge=1)]
+VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]  # versions are 32-bit integers in the database
 
 
 @router.post("", response_model=Model, status_code=201)
