@@ -162,3 +162,28 @@ def test_environment_definitions_from_folders_are_checked(tmp_path):
         Environment.load_from_directory(tmp_path / "env")
     saved = Environment("fine").save_to_directory(tmp_path / "out")
     assert sorted(p.name for p in saved.iterdir()) == ["kuznia_environment.json"]
+
+
+@pytest.mark.parametrize("mode", [0o4755, 0o2755, 0o1777, 0o10644])
+def test_manifests_may_not_ask_for_setuid_setgid_or_sticky_files(admin, team, mode):
+    data = b"#!/bin/sh\nid\n"
+    digest = hashlib.sha256(data).hexdigest()
+    w = f"/api/v1/workspaces/{team.workspace}"
+    assert admin.put(f"{w}/blobs/{digest}", content=data).status_code == 201
+    entry = {"path": "tool.sh", "digest": digest, "size": len(data), "mode": mode}
+    r = admin.post(f"{w}/snapshots", json={"entries": [entry]})
+    assert r.status_code == 400 and "mode" in r.json()["error"]["message"], r.text
+    assert admin.post(f"{w}/models", json={"name": "suid", "entries": [entry]}).status_code == 400
+
+
+def test_a_setuid_source_file_is_restored_without_its_setuid_bit(ws, tmp_path):
+    import stat
+
+    src = factories.source_folder(tmp_path / "src", {"tool.sh": "#!/bin/sh\nid\n"})
+    os.chmod(src / "tool.sh", 0o4755)
+    snapshot = snapshot_folder(ws, src)
+    run = factories.run(ws)
+    run._entity = run._entity.model_copy(update={"snapshot_id": snapshot.id})
+    restored = run.restore_snapshot(tmp_path / "restored")
+    assert stat.S_IMODE((restored / "tool.sh").stat().st_mode) == 0o755
+    run.complete()
