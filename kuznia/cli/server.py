@@ -72,16 +72,16 @@ def _init_admin() -> None:
     import os
     from pathlib import Path
 
-    from kuznia.server.settings import ServerSettings
+    from kuznia import settings
     from kuznia.services import users
     from kuznia.services.stores import open_server
 
-    settings = ServerSettings()
+    database_url = settings.server_database_url()  # what the server's app opens next
     preset = os.environ.get("KUZNIA_ADMIN_TOKEN")
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     with errors_as_messages():
-        stores = open_server(settings.database_url, settings.storage_url, settings.key_file)
+        stores = open_server(database_url, settings.server_storage_url(), settings.server_key_file())
         try:
             stores.db.migrate()
             created = users.init_admin(stores, token=preset)
