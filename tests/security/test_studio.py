@@ -131,3 +131,29 @@ def test_a_reader_sees_no_cancel_button_and_cannot_cancel(app, team):
     r = client.post(f"{run}/cancel", data={"csrf_token": _csrf(page.text)})
     assert r.status_code == 403
     client.close()
+
+
+XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+def test_studio_escapes_what_users_store_and_send(app, admin, team):
+    w = f"/api/v1/workspaces/{team.workspace}"
+    run = admin.post(f"{w}/runs", json={"experiment_name": "xss", "display_name": XSS[:60], "description": XSS,
+                                        "tags": {"t": XSS}, "properties": {"p": XSS}}).json()
+    admin.put(f"{w}/runs/{run['id']}/files/page.html", content=XSS.encode())
+    admin.put(f"{w}/runs/{run['id']}/files/notes.txt", content=XSS.encode())
+    admin.post(f"{w}/runs/{run['id']}/metric-records", json={"name": "tbl", "kind": "table", "value": {"c": [XSS]}})
+    base = f"/workspaces/{team.workspace}"
+    pages = [f"{base}/runs/{run['id']}", f"{base}/runs/{run['id']}/tables", f"{base}/runs/{run['id']}/files",
+             f"{base}/runs/{run['id']}/files/notes.txt", f"{base}/runs/{run['id']}/files/page.html",
+             f"{base}/experiments/xss", f"{base}/runs", f"{base}/compare?runs={run['id']}"]
+    reflected = [f"{base}/runs?filter=" + XSS, f"{base}/runs?q=" + XSS, f"{base}/runs?order=" + XSS,
+                 f"{base}/runs?columns=" + XSS, "/login?next=/" + XSS, f"{base}/compare?experiment=" + XSS]
+    for url in pages + reflected:
+        r = admin.get(url)
+        assert r.status_code < 500, (url, r.status_code)
+        assert "<script>alert(1)" not in r.text and "onerror=alert(2)>" not in r.text, url
+    raw = admin.get(f"{base}/runs/{run['id']}/raw/page.html")
+    assert raw.headers["content-type"].split(";")[0] != "text/html"
+    assert "attachment" in raw.headers["content-disposition"] and "sandbox" in raw.headers["content-security-policy"]
+    assert raw.headers["x-content-type-options"] == "nosniff"
