@@ -150,21 +150,38 @@ def test_secrets_never_leak_through_a_real_server(tmp_path, monkeypatch):
             except KuzniaError as exc:
                 errors.append(str(exc))
         assert len(errors) == 4 and not any(SECRET in e for e in errors), errors
+        other = factories.run(ws, "other")
         src = factories.source_folder(tmp_path / "src", {"leak.py": (
-            "import sys\n"
+            "import os, sys\n"
+            "import httpx\n"
             "from kuznia import Run\n"
             "run = Run.get_context()\n"
+            "token = os.environ['KUZNIA_RUN_TOKEN']\n"
+            "open(sys.argv[1], 'w').write(token)\n"
+            "api = os.environ['KUZNIA_TRACKING_URI'] + '/api/v1/workspaces/' + os.environ['KUZNIA_WORKSPACE']\n"
+            "auth = {'Authorization': 'Bearer ' + token}\n"
+            "print('other run:', httpx.get(api + '/runs/' + sys.argv[2], headers=auth).status_code)\n"
+            "print('members:', httpx.get(api + '/members', headers=auth).status_code)\n"
+            "print('own run:', httpx.get(api + '/runs/' + run.id, headers=auth).status_code)\n"
             "value = run.get_secret('db-password')\n"
             "print('the secret is', value)\n"
             "print('stderr too', value, file=sys.stderr)\n"
             "run.log('ok', 1)\n"
             "raise SystemExit('failing with ' + value)\n"
         )})
-        run = Experiment(ws, "leak").submit(ScriptRunConfig(src, "leak.py"))
+        token_file = tmp_path / "run-token"
+        run = Experiment(ws, "leak").submit(ScriptRunConfig(src, "leak.py", arguments=[str(token_file), other.id]))
         run.wait_for_completion(timeout_seconds=180, raise_on_error=False)
         assert run.get_status() == "Failed"
         log = run.get_logs()
         assert "the secret is ***" in log, log[-2000:]
+        assert "other run: 403" in log and "members: 403" in log and "own run: 200" in log, log[-2000:]
+        run_token = token_file.read_text()
+        assert run_token.startswith("kzr_")
+        for path in (f"/runs/{run.id}", "/secrets"):
+            after = httpx.get(f"{server.url}/api/v1/workspaces/vault{path}",
+                              headers={"Authorization": f"Bearer {run_token}"})
+            assert after.status_code == 401, (path, after.text)  # the run ended: its token is dead
         details = str(run.get_details())
 
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -185,10 +202,9 @@ def test_secrets_never_leak_through_a_real_server(tmp_path, monkeypatch):
             client.get("/metrics")
             client.get(f"/workspaces/vault/runs/{run.id}")
             client.get(f"/workspaces/vault/runs/{run.id}/files/logs/user_logs/std_log.txt")
-        # a run token, once its run ended, gets nothing
-        ended = httpx.post(server.url + "/api/v1/workspaces/vault/secrets/values", json={"names": ["db-password"]},
-                           headers={"Authorization": "Bearer kzr_guess-0123456789abcdefghijklmnop"})
-        assert ended.status_code == 401
+        guessed = httpx.post(server.url + "/api/v1/workspaces/vault/secrets/values", json={"names": ["db-password"]},
+                             headers={"Authorization": "Bearer kzr_guess-0123456789abcdefghijklmnop"})
+        assert guessed.status_code == 401
     finally:
         server.stop()
     out, err = server.process.communicate(timeout=10)  # type: ignore[union-attr]
