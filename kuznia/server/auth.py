@@ -53,6 +53,24 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _by_cookie_only(scope: Scope) -> bool:
+    authorization = _header(scope, b"authorization")
+    return not (authorization and authorization.lower().startswith("bearer "))
+
+
+async def _forbid_cookie_write(send: Send) -> None:
+    """Studio's session cookie reads the API (its charts fetch JSON); a browser request that
+    changes something through the API could come from another site (CSRF), so it needs a
+    bearer token. Studio's own forms are separate routes with CSRF tokens."""
+    body = (b'{"error": {"code": "Forbidden", "message": "a Studio session may only read the API; '
+            b'send an API token as \'Authorization: Bearer <token>\' to change things"}}')
+    await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
 class AuthMiddleware:
     def __init__(self, app: ASGIApp, stores: Stores, required: bool) -> None:
         self.app = app
@@ -72,6 +90,10 @@ class AuthMiddleware:
         scope["state"]["principal"] = principal
         if principal is None and not _is_public(scope["path"]):
             await self._refuse(scope, send)
+            return
+        if principal is not None and _by_cookie_only(scope) and scope["path"].startswith("/api/") \
+                and scope["method"] not in SAFE_METHODS:
+            await _forbid_cookie_write(send)
             return
         await self.app(scope, receive, send)
 
