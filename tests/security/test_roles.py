@@ -220,3 +220,18 @@ def test_studio_lists_only_the_viewers_workspaces(app, admin, crew):
         assert other.workspace not in page.text
         api = reader.get("/api/v1/workspaces").json()["items"]
         assert [w["name"] for w in api] == [crew.workspace]
+
+
+def test_outsiders_cannot_tell_which_workspaces_exist(app, crew):
+    """A workspace one is not a member of looks exactly like one that does not exist."""
+    with crew.client(app, "outsider") as outsider:
+        for rest in ("", "/runs", "/secrets", "/members", f"/runs/{crew.run_id}"):
+            real = outsider.get(f"/api/v1/workspaces/{crew.workspace}{rest}")
+            ghost = outsider.get(f"/api/v1/workspaces/ghost-{uuid.uuid4().hex[:8]}{rest}")
+            assert real.status_code == ghost.status_code == 404, rest
+            name = ghost.url.path.split("/")[4]
+            assert real.json() == {"error": {**ghost.json()["error"],
+                                             "message": ghost.json()["error"]["message"].replace(name, crew.workspace)}}
+        page = outsider.get(f"/workspaces/{crew.workspace}")
+        missing = outsider.get("/workspaces/ghost-0000")
+        assert page.status_code == missing.status_code == 404

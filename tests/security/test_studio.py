@@ -157,3 +157,23 @@ def test_studio_escapes_what_users_store_and_send(app, admin, team):
     assert raw.headers["content-type"].split(";")[0] != "text/html"
     assert "attachment" in raw.headers["content-disposition"] and "sandbox" in raw.headers["content-security-policy"]
     assert raw.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_browser_session_only_reads_the_api(app, team):
+    """The API takes Studio's cookie for the charts' GETs; a write with only a cookie could be
+    a cross-site request (CSRF), so it needs a bearer token."""
+    client, _ = _sign_in(app, team.tokens["contributor"])
+    w = f"/api/v1/workspaces/{team.workspace}"
+    assert client.get(f"{w}/runs").status_code == 200
+    before = len(client.get(f"{w}/runs", params={"max_results": 1000}).json()["items"])
+    for method, url, body in (("POST", f"{w}/runs", {"experiment_name": "csrf"}),
+                              ("PATCH", f"{w}/runs/{team.run_id}/tags", {"set": {"csrf": "yes"}}),
+                              ("POST", "/api/v1/tokens", {"name": "stolen"}),
+                              ("POST", f"{w}/secrets/values", {"names": ["x"]})):
+        r = client.request(method, url, json=body, headers={"origin": "https://evil.example"})
+        assert r.status_code == 403, (method, url, r.status_code, r.text)
+        r = client.request(method, url, json=body)
+        assert r.status_code == 403, (method, url, r.status_code, r.text)
+    assert len(client.get(f"{w}/runs", params={"max_results": 1000}).json()["items"]) == before
+    assert "csrf" not in client.get(f"{w}/runs/{team.run_id}").json()["tags"]
+    client.close()
