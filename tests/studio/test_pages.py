@@ -12,12 +12,13 @@ import pytest
 from kuznia import Experiment
 from kuznia.backends.http import HttpBackend
 from kuznia.studio.templating import format_duration, format_number, format_size
-from tests.conftest import new_workspace
+from tests.conftest import ADMIN_TOKEN, new_workspace
 
 
 @pytest.fixture
 def client(server) -> httpx.Client:  # noqa: ANN001
-    with httpx.Client(base_url=server.url, timeout=30) as made:
+    # a signed-in client: the server refuses Studio pages without credentials
+    with httpx.Client(base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as made:
         yield made
 
 
@@ -74,7 +75,7 @@ def test_cancel_needs_the_token_of_this_browser_and_this_site(client, live_run):
     assert client.post(page + "/cancel", data={}).status_code == 403
     assert client.post(page + "/cancel", data={"csrf_token": "f" * 64}).status_code == 403
     # A token is bound to its cookie: another browser's token is refused.
-    with httpx.Client(base_url=str(client.base_url)) as other:
+    with httpx.Client(base_url=str(client.base_url), headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as other:
         assert other.post(page + "/cancel", data={"csrf_token": token}).status_code == 403
     cross_site = client.post(page + "/cancel", data={"csrf_token": token}, headers={"Origin": "https://evil.example"})
     assert cross_site.status_code == 403
