@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.security.conftest import client_of
 
@@ -177,3 +178,30 @@ def test_a_browser_session_only_reads_the_api(app, team):
     assert len(client.get(f"{w}/runs", params={"max_results": 1000}).json()["items"]) == before
     assert "csrf" not in client.get(f"{w}/runs/{team.run_id}").json()["tags"]
     client.close()
+
+
+def test_the_single_user_studio_refuses_other_sites_and_other_host_names(stores, admin, team):
+    """`kuznia studio` has no login (loopback, one user): a page on another site must not
+    change anything through it (CSRF), nor read it through a rebound DNS name."""
+    from kuznia.server.app import create_app
+    from tests.security.conftest import make_settings
+
+    local = create_app(stores, make_settings(auth_required=False))
+    prune = f"/api/v1/workspaces/{team.workspace}/environment-cache/prune"
+    with TestClient(local, base_url="http://127.0.0.1:8766", raise_server_exceptions=False,
+                    follow_redirects=False) as client:
+        assert client.get("/").status_code == 200
+        assert client.get(f"/workspaces/{team.workspace}/runs").status_code == 200
+        assert client.post(prune, headers={"origin": "https://evil.example"}).status_code == 403
+        assert client.post(prune, headers={"origin": "null"}).status_code == 403
+        r = client.post(f"/api/v1/workspaces/{team.workspace}/runs/{team.child_id}/cancel",
+                        headers={"origin": "http://127.0.0.1:8766.evil.example"})
+        assert r.status_code == 403
+        assert client.post(prune, headers={"origin": "http://127.0.0.1:8766"}).status_code == 200
+        assert client.post(prune).status_code == 200  # the SDK and CLI send no Origin
+        for host in ("evil.example", "evil.example:8766", "127.0.0.1.evil.example:8766", "0.0.0.0:8766"):
+            r = client.get("/api/v1/workspaces", headers={"host": host})
+            assert r.status_code == 403, host
+            assert client.get("/", headers={"host": host}).status_code == 403, host
+        assert client.get("/api/v1/workspaces", headers={"host": "localhost:8766"}).status_code == 200
+    assert admin.get(f"/api/v1/workspaces/{team.workspace}/runs/{team.child_id}").json()["status"] == "Running"
