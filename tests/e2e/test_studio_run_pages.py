@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from kuznia import Experiment
 from kuznia.backends.http import HttpBackend
 from kuznia.sdk.workspace import Workspace
-from tests.conftest import new_workspace
+from tests.conftest import ADMIN_TOKEN, new_workspace
 from tests.e2e.conftest import screenshot
 
 
@@ -145,7 +145,7 @@ def test_cancel_button_cancels_a_live_run_and_tokenless_posts_are_refused(page, 
     run = Experiment(ws, "cancel").start_logging(display_name="to-cancel")
     cancel_url = run.get_portal_url() + "/cancel"
     # A cross-site form cannot know the token: a POST without it (or with a wrong one) is refused.
-    with httpx.Client() as client:
+    with httpx.Client(headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as client:  # signed in, no CSRF token
         refused = client.post(cancel_url, data={})
         assert refused.status_code == 403
         assert "security token" in refused.text
