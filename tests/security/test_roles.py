@@ -235,3 +235,29 @@ def test_outsiders_cannot_tell_which_workspaces_exist(app, crew):
         page = outsider.get(f"/workspaces/{crew.workspace}")
         missing = outsider.get("/workspaces/ghost-0000")
         assert page.status_code == missing.status_code == 404
+
+
+def test_a_run_token_registers_models_but_does_not_change_or_delete_any(app, admin, stores, crew):
+    """A run may register a model from its own files; the registry and the workspace's
+    experiments are not its to edit or delete."""
+    w = _w(crew)
+    run = admin.post(f"{w}/runs", json={"experiment_name": "registry", "status": "Running"}).json()
+    admin.put(f"{w}/runs/{run['id']}/files/outputs/m.bin", content=b"m")
+    other = admin.post(f"{w}/runs", json={"experiment_name": "registry", "status": "Running"}).json()
+    admin.put(f"{w}/runs/{other['id']}/files/outputs/m.bin", content=b"theirs")
+    theirs = admin.post(f"{w}/models", json={"name": "precious", "run_id": other["id"],
+                                            "run_path": "outputs/m.bin"}).json()
+    with client_of(app, new_run_token(stores, run["id"])) as as_run:
+        mine = as_run.post(f"{w}/models", json={"name": "from-run", "run_id": run["id"], "run_path": "outputs/m.bin"})
+        assert mine.status_code == 201, mine.text
+        stolen = as_run.post(f"{w}/models", json={"name": "stolen", "run_id": other["id"],
+                                                 "run_path": "outputs/m.bin"})
+        assert stolen.status_code == 403
+        version = f"{w}/models/precious/versions/{theirs['version']}"
+        assert as_run.get(version).status_code == 200
+        assert as_run.patch(version, json={"description": "vandalised"}).status_code == 403
+        assert as_run.delete(version).status_code == 403
+        assert as_run.patch(f"{w}/experiments/registry", json={"archived": True}).status_code == 403
+        assert as_run.patch(f"{w}/experiments/exp", json={"description": "x"}).status_code == 403
+    assert admin.get(version).json()["description"] == ""
+    assert admin.get(f"{w}/experiments/registry").json()["archived"] is False
