@@ -261,3 +261,15 @@ def test_a_run_token_registers_models_but_does_not_change_or_delete_any(app, adm
         assert as_run.patch(f"{w}/experiments/exp", json={"description": "x"}).status_code == 403
     assert admin.get(version).json()["description"] == ""
     assert admin.get(f"{w}/experiments/registry").json()["archived"] is False
+
+
+def test_a_lookup_that_raced_a_revocation_is_not_cached():
+    from kuznia.services.access import Principal, TokenCache
+
+    cache = TokenCache()
+    seen = cache.generation
+    cache.clear()  # a revocation committed while the lookup was reading
+    cache.put("k", Principal(kind="user", name="u"), seen)
+    assert cache.get("k") == (False, None)
+    cache.put("k", Principal(kind="user", name="u"), cache.generation)
+    assert cache.get("k")[0] is True
