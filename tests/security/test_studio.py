@@ -205,3 +205,17 @@ def test_the_single_user_studio_refuses_other_sites_and_other_host_names(stores,
             assert client.get("/", headers={"host": host}).status_code == 403, host
         assert client.get("/api/v1/workspaces", headers={"host": "localhost:8766"}).status_code == 200
     assert admin.get(f"/api/v1/workspaces/{team.workspace}/runs/{team.child_id}").json()["status"] == "Running"
+
+
+@pytest.mark.parametrize("token", ["\u00e9" * 64, "\x00", "0" * 10_000])
+def test_odd_csrf_tokens_are_refused_cleanly(app, team, token):
+    client = client_of(app)
+    client.get("/login")
+    r = client.post("/login", data={"token": team.tokens["reader"], "csrf_token": token})
+    assert r.status_code in (400, 403), r.status_code
+    signed_in, _ = _sign_in(app, team.tokens["contributor"])
+    run = f"/workspaces/{team.workspace}/runs/{team.child_id}"
+    signed_in.get(run)
+    assert signed_in.post(f"{run}/cancel", data={"csrf_token": token}).status_code in (400, 403)
+    client.close()
+    signed_in.close()
