@@ -35,7 +35,7 @@ NON_ADMIN_EXPECTED: dict[tuple[str, str], set[int]] = {
     ("GET", "/docs"): {200},
     ("GET", "/docs/oauth2-redirect"): {200},
     ("GET", "/redoc"): {200},
-    ("GET", "/metrics"): {200},
+    ("GET", "/metrics"): {403},  # labels name every workspace and endpoint: admins only
     ("GET", "/health"): {200},
     ("GET", "/login"): {200},
     ("POST", "/login"): {400, 401},

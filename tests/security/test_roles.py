@@ -273,3 +273,11 @@ def test_a_lookup_that_raced_a_revocation_is_not_cached():
     assert cache.get("k") == (False, None)
     cache.put("k", Principal(kind="user", name="u"), cache.generation)
     assert cache.get("k")[0] is True
+
+
+def test_prometheus_metrics_are_for_admins(app, admin, crew):
+    """Its labels name every workspace and endpoint of the server."""
+    assert admin.get("/metrics").status_code == 200
+    for who in ("owner", "reader", "outsider"):
+        with crew.client(app, who) as client:
+            assert client.get("/metrics").status_code == 403
