@@ -65,6 +65,17 @@ def signed_in(url: str, token: str | None = None):  # noqa: ANN201
     from tests.conftest import ADMIN_TOKEN
 
     with httpx.Client(base_url=url, timeout=30) as made:
-        response = made.post("/login", data={"token": token or ADMIN_TOKEN, "next": "/"})
+        form = made.get("/login")
+        response = made.post("/login", data={"token": token or ADMIN_TOKEN, "next": "/",
+                                             "csrf_token": login_csrf_token(form.text)})
         assert response.status_code == 303, response.text[:300]
         yield made
+
+
+def login_csrf_token(login_page: str) -> str:
+    """The CSRF token of Studio's sign-in form (a browser posts it back with the form)."""
+    import re
+
+    found = re.search(r'name="csrf_token" value="([^"]+)"', login_page)
+    assert found, "the sign-in page has no CSRF token"
+    return found.group(1)

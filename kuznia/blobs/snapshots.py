@@ -122,7 +122,7 @@ def _walk(root: Path, folder: Path, rel_folder: str, stack: list[tuple[str, path
                 info = entry.stat(follow_symlinks=False)
             else:
                 continue  # sockets, fifos, devices
-            yield SourceFile(rel, path, info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns, info.st_ino)
+            yield SourceFile(rel, path, info.st_size, stat.S_IMODE(info.st_mode) & 0o777, info.st_mtime_ns, info.st_ino)
     finally:
         if pushed:
             stack.pop()

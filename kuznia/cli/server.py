@@ -19,6 +19,10 @@ def serve(
     path: str = typer.Option(None, "--path", help="Serve an embedded workspace folder instead."),
     workers: int = typer.Option(1, help="Worker processes."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
+    init_admin: bool = typer.Option(
+        False, "--init-admin",
+        help="Before serving, create the first admin user if the server has no users yet and print its API "
+             "token once (e.g. kuznia server --init-admin). Without users a server refuses every request."),
 ) -> None:
     """Run the REST API server.
 
@@ -46,9 +50,12 @@ def serve(
         os.environ["KUZNIA_PUBLIC_URL"] = f"http://{reachable}:{port}"  # for bootstraps of runs
     if host not in ("127.0.0.1", "localhost", "::1"):
         err_console.print(
-            f"[bold yellow]warning:[/] listening on {host} without TLS; put a TLS proxy in front "
-            "before exposing this server beyond this machine."
+            f"[bold yellow]WARNING:[/] listening on {host}, i.e. reachable from other machines, without TLS: "
+            "API tokens and secrets would cross the network in clear. Put a TLS proxy in front, or keep the "
+            "default --host 127.0.0.1."
         )
+    if init_admin:
+        _init_admin()
     console.print(f"Kuźnia server on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "kuznia.server.app:app_from_env",
@@ -58,6 +65,35 @@ def serve(
         workers=workers,
         log_level=log_level,
     )
+
+
+def _init_admin() -> None:
+    """Create the first admin of the server's database (migrated first) and print its token once."""
+    import os
+    from pathlib import Path
+
+    from kuznia import settings
+    from kuznia.services import users
+    from kuznia.services.stores import open_server
+
+    database_url = settings.server_database_url()  # what the server's app opens next
+    preset = os.environ.get("KUZNIA_ADMIN_TOKEN")
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with errors_as_messages():
+        stores = open_server(database_url, settings.server_storage_url(), settings.server_key_file())
+        try:
+            stores.db.migrate()
+            created = users.init_admin(stores, token=preset)
+        finally:
+            stores.close()
+    if created is None:
+        console.print("This server has users already; no admin was created (`kuznia token create` makes tokens).")
+    elif preset:
+        console.print(f"Created the first admin user {created.user!r} with the token from KUZNIA_ADMIN_TOKEN.")
+    else:
+        console.print(f"Created the first admin user {created.user!r}. Its API token, shown only now — keep it "
+                      f"safe:\n    {created.token}\nUse it with `kuznia login` or KUZNIA_TOKEN.", soft_wrap=True)
 
 
 @db_app.command()

@@ -170,11 +170,15 @@ def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", body)
 
 
+MAX_NESTING = 64
+
+
 class _Parser:
     def __init__(self, text: str, what: str) -> None:
         self.what = what
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
 
     @property
     def tok(self) -> _Token:
@@ -214,11 +218,19 @@ class _Parser:
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def not_expr(self) -> Node:
-        if self.accept("not"):
-            return Not(self.not_expr())
-        if self.accept("punct", "("):
-            node = self.or_expr()
-            self.take_punct(")")
+        # Each 'not' and '(' is one level of recursion here and when compiling to SQL: a
+        # filter nested thousands deep must be a 400, not a RecursionError (a 500).
+        if self.accept("not") or self.accept("punct", "("):
+            opened = self.tokens[self.i - 1]
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise InvalidInput(f"{self.what}: nested deeper than {MAX_NESTING} levels at position {opened.pos + 1}")
+            if opened.kind == "not":
+                node: Node = Not(self.not_expr())
+            else:
+                node = self.or_expr()
+                self.take_punct(")")
+            self.depth -= 1
             return node
         return self.condition()
 

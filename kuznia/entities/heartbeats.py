@@ -10,8 +10,8 @@ from kuznia.entities.runs import RunStatus
 
 class Heartbeat(Entity):
     host: str = Field(max_length=255)
-    pid: int = Field(ge=1)
-    script_pid: int | None = Field(default=None, ge=1)
+    pid: int = Field(ge=1, le=2**31 - 1)  # a process id; stored as a 32-bit integer
+    script_pid: int | None = Field(default=None, ge=1, le=2**31 - 1)
     started_at: float | None = Field(default=None, description="when the bootstrap process started")
 
 

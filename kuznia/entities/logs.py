@@ -16,7 +16,7 @@ class LogAppend(Entity):
     """Text to append at ``offset`` (characters already in the stream). A retry of an
     append that already landed is recognised by its offset and ignored."""
 
-    offset: int = Field(ge=0)
+    offset: int = Field(ge=0, le=2**63 - 1)  # stored as a 64-bit integer
     text: str = Field(max_length=MAX_LOG_APPEND_CHARS)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
@@ -19,6 +19,8 @@ MAX_BATCH_POINTS = 1_000_000
 MAX_RECORD_BYTES = 1_000_000
 MAX_HISTORY_POINTS = 100_000
 MAX_HISTORY_NAMES = 50  # metrics in one histories request (a page of charts)
+# Steps are stored as 64-bit integers; a bigger one must be a 400, not an overflow (a 500).
+Step = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 
 class MetricKind(StrEnum):
@@ -33,7 +35,7 @@ class MetricSeries(Entity):
 
     name: Key
     values: list[float]
-    steps: list[int | None] | None = None
+    steps: list[Step | None] | None = None
     timestamps: list[float] | None = None
 
     @model_validator(mode="after")
@@ -94,8 +96,8 @@ class MetricSummary(Resource):
 
 class MetricHistoryQuery(Entity):
     name: Key
-    start_step: int | None = None
-    end_step: int | None = None
+    start_step: Step | None = None
+    end_step: Step | None = None
     max_points: int | None = Field(default=None, ge=2, le=MAX_HISTORY_POINTS)
 
 

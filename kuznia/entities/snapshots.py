@@ -18,7 +18,8 @@ class ManifestEntry(Entity):
     path: str
     digest: str = Field(pattern=r"^[0-9a-f]{64}$")
     size: int = Field(ge=0)
-    mode: int = Field(default=0o644, ge=0, le=0o7777)
+    # permission bits only: a snapshot or model never makes setuid/setgid/sticky files
+    mode: int = Field(default=0o644, ge=0, le=0o777)
 
     @field_validator("path")
     @classmethod

@@ -21,9 +21,13 @@ def _allowed_hosts() -> set[str]:
 
 
 def _internal(address: str) -> bool:
+    """Anything but a globally routable unicast address. ``is_private`` alone misses e.g. the
+    shared range 100.64.0.0/10 (carrier-grade NAT, also used inside clouds and clusters)."""
     ip = ipaddress.ip_address(address)
-    return (ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified or (ip.version == 6 and ip.ipv4_mapped is not None and _internal(str(ip.ipv4_mapped))))
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return _internal(str(ip.ipv4_mapped))
+    return (not ip.is_global or ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_multicast
+            or ip.is_reserved or ip.is_unspecified)
 
 
 def check_fetchable_url(url: str, what: str) -> str:

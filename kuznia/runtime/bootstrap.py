@@ -30,6 +30,7 @@ import psutil
 from kuznia.compute.local import run_environment
 from kuznia.entities.heartbeats import Heartbeat
 from kuznia.entities.logs import BOOTSTRAP_LOG, ENVIRONMENT_LOG, USER_LOG
+from kuznia.entities.paths import check_relative_path
 from kuznia.entities.runs import ErrorDetails, Run, RunStatus, RunUpdate
 from kuznia.environments.cache import EnvironmentCache
 from kuznia.errors import InvalidInput, InvalidState, KuzniaError
@@ -118,11 +119,11 @@ class Bootstrap:
         self.workdir.mkdir(parents=True, mode=0o700)
         manifest = self.backend.get_snapshot_manifest(self.workspace, run.snapshot_id or "")
         for entry in manifest.entries:
-            target = self.workdir / entry.path
+            target = self.workdir / check_relative_path(entry.path, "snapshot path")
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "wb") as out:
                 self.backend.download_snapshot_file(self.workspace, manifest.id, entry.path, out)
-            os.chmod(target, entry.mode)
+            os.chmod(target, entry.mode & 0o777)
         self.say(f"snapshot {manifest.id[:12]}: {len(manifest.entries)} files in {self.workdir}")
 
     def prepare_environment(self, run: Run) -> str:

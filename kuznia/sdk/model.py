@@ -153,7 +153,7 @@ class Model:
                 with open(target, "wb") as out:
                     self.workspace._backend.download_model_file(self.workspace.name, self.name, self.version,
                                                                 entry.path, out)
-                os.chmod(target, entry.mode)
+                os.chmod(target, entry.mode & 0o777)
             os.replace(staging / self._entity.root, destination)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -107,7 +107,7 @@ class RunExecutionMixin:
             try:
                 with open(tmp, "wb") as out:
                     self._backend.download_snapshot_file(self._workspace_name, snapshot_id, entry.path, out)
-                os.chmod(tmp, entry.mode)
+                os.chmod(tmp, entry.mode & 0o777)
                 os.replace(tmp, target)
             finally:
                 tmp.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from kuznia import __version__
 from kuznia.entities.metrics import MetricBatch
+from kuznia.errors import Forbidden
 from kuznia.server.api import (
     compute,
     endpoints,
@@ -27,9 +28,11 @@ from kuznia.server.api import (
 )
 from kuznia.server.api import users as user_routes
 from kuznia.server.auth import AuthMiddleware
+from kuznia.server.deps import PrincipalDep
 from kuznia.server.errors import install_error_handlers
 from kuznia.server.limits import BodyLimitMiddleware
 from kuznia.server.loops import DeploymentLoop, DispatchLoop
+from kuznia.server.openapi import document_errors
 from kuznia.server.settings import ServerSettings
 from kuznia.services import deployments, users
 from kuznia.services.deployment_manager import DeploymentManager
@@ -91,9 +94,13 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
     )
 
     @app.get("/metrics", tags=["server"], include_in_schema=False)
-    def prometheus_metrics() -> Response:
-        """Prometheus metrics: endpoint requests and latency."""
+    def prometheus_metrics(principal: PrincipalDep) -> Response:
+        """Prometheus metrics: endpoint requests and latency, of every workspace (admins only:
+        the labels name every workspace and endpoint of the server)."""
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        if not principal.is_all_powerful:
+            raise Forbidden("/metrics covers every workspace of the server: scrape it with a server admin's token")
 
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -124,6 +131,7 @@ def _document_raw_bodies(app: FastAPI, models: tuple[type[BaseModel], ...]) -> N
             body = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(body.pop("$defs", {}))
             components[model.__name__] = body
+        document_errors(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -8,7 +8,9 @@ page for Studio; what the principal may do is decided by the services.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import json
+import re
+from urllib.parse import quote, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -21,12 +23,17 @@ PUBLIC_PREFIXES = ("/static/",)
 PUBLIC_PATHS = frozenset({"/health", "/login", "/favicon.ico"})
 
 
+# The gateway authenticates scoring itself (endpoint keys). Exactly these two shapes: a
+# suffix test would also open e.g. a run file stored as ".../files/endpoints/x/score".
+_GATEWAY = re.compile(r"/api/v1/workspaces/[^/]+/endpoints/[^/]+/(score|swagger\.json)")
+
+
 def _is_public(path: str) -> bool:
+    if ".." in path.split("/"):
+        return False
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return True
-    # the gateway authenticates scoring itself (endpoint keys)
-    return path.startswith("/api/v1/workspaces/") and (path.endswith("/score") or path.endswith("/swagger.json")) \
-        and "/endpoints/" in path
+    return _GATEWAY.fullmatch(path) is not None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -47,6 +54,45 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _by_cookie_only(scope: Scope) -> bool:
+    authorization = _header(scope, b"authorization")
+    return not (authorization and authorization.lower().startswith("bearer "))
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def _host_name(netloc: str) -> str:
+    return netloc.rsplit(":", 1)[0] if not netloc.endswith("]") else netloc
+
+
+def _is_loopback_request(scope: Scope) -> bool:
+    host = _header(scope, b"host") or ""
+    if _host_name(host).lower() not in LOOPBACK_HOSTS:
+        return False
+    origin = _header(scope, b"origin")
+    if origin is None or scope["method"] in SAFE_METHODS:
+        return True
+    return urlsplit(origin).netloc.lower() == host.lower()
+
+
+async def _forbid(send: Send, message: str) -> None:
+    body = json.dumps({"error": {"code": "Forbidden", "message": message}}).encode()
+    await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _forbid_cookie_write(send: Send) -> None:
+    """Studio's session cookie reads the API (its charts fetch JSON); a browser request that
+    changes something through the API could come from another site (CSRF), so it needs a
+    bearer token. Studio's own forms are separate routes with CSRF tokens."""
+    await _forbid(send, "a Studio session may only read the API; send an API token as "
+                        "'Authorization: Bearer <token>' to change things")
+
+
 class AuthMiddleware:
     def __init__(self, app: ASGIApp, stores: Stores, required: bool) -> None:
         self.app = app
@@ -59,6 +105,13 @@ class AuthMiddleware:
             return
         scope.setdefault("state", {})
         if not self.required:
+            # `kuznia studio`: no login, because only this machine can reach it. A web page
+            # in the user's browser can, though: refuse other sites' writes (CSRF) and names
+            # other than loopback in Host (DNS rebinding would make another site same-origin).
+            if not _is_loopback_request(scope):
+                await _forbid(send, "this single-user Studio answers only http://127.0.0.1 or localhost, and "
+                                    "changes only from its own pages")
+                return
             scope["state"]["principal"] = LOCAL
             await self.app(scope, receive, send)
             return
@@ -66,6 +119,10 @@ class AuthMiddleware:
         scope["state"]["principal"] = principal
         if principal is None and not _is_public(scope["path"]):
             await self._refuse(scope, send)
+            return
+        if principal is not None and _by_cookie_only(scope) and scope["path"].startswith("/api/") \
+                and scope["method"] not in SAFE_METHODS:
+            await _forbid_cookie_write(send)
             return
         await self.app(scope, receive, send)
 

@@ -8,8 +8,10 @@ import uuid
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from kuznia.entities.common import describe_validation_error
 from kuznia.errors import InvalidInput, KuzniaError
@@ -28,8 +30,18 @@ _HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """RFC 9110's Allow for a 405: every method routed on the path template the request
+    matched (Starlette names only the first matching route's)."""
+    routes = [r for r in iter_route_contexts(app.routes) if r.methods and r.path is not None]
+    matching = [r.path for r in routes if r.path is not None and r.matches(request.scope)[0] != Match.NONE]
+    # the most literal template wins: /secrets/values rather than /secrets/{name}
+    template = min(matching, key=lambda path: path.count("{"), default=None)
+    return sorted({m for r in routes if r.path == template for m in r.methods or ()})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -53,12 +65,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(400, InvalidInput.code, describe_validation_error(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "InternalError" if exc.status_code >= 500 else "InvalidInput")
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404 and message == "Not Found":
             message = "no such route; see /docs for the API"
-        return error_response(exc.status_code, code, message)
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))  # every route of the path, not the first
+        return error_response(exc.status_code, code, message, headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

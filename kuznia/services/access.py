@@ -88,12 +88,14 @@ def hash_token(token: str) -> str:
 
 
 class TokenCache:
-    """Recently seen tokens, so a burst of requests costs one lookup; a revoked token
-    stops working within CACHE_SECONDS."""
+    """Recently seen tokens, so a burst of requests costs one lookup. Revoking a token or
+    disabling a user clears it; a lookup that read the database before that clear carries
+    the older ``generation`` and is not kept (it may have seen the token still valid)."""
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
+        self.generation = 0
 
     def get(self, key: str) -> tuple[bool, Principal | None]:
         hit = self._entries.get(key)
@@ -101,8 +103,10 @@ class TokenCache:
             return False, None
         return True, hit[1]
 
-    def put(self, key: str, principal: Principal | None) -> None:
+    def put(self, key: str, principal: Principal | None, generation: int | None = None) -> None:
         with self._lock:
+            if generation is not None and generation != self.generation:
+                return  # read before a revocation: do not trust it for the next seconds
             if len(self._entries) > 10_000:
                 self._entries.clear()
             self._entries[key] = (time.monotonic() + CACHE_SECONDS, principal)
@@ -110,3 +114,4 @@ class TokenCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.generation += 1

@@ -307,4 +307,4 @@ def _write(path: Path, chunks: Any, mode: int) -> None:
     with open(path, "wb") as out:
         for chunk in chunks:
             out.write(chunk)
-    path.chmod(mode)
+    path.chmod(mode & 0o777)  # never setuid/setgid/sticky, whatever a manifest says

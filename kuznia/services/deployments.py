@@ -27,6 +27,7 @@ from kuznia.entities.deployments import (
     Replica,
     ReplicaState,
 )
+from kuznia.environments.cache import check_fetch_targets
 from kuznia.errors import InvalidInput, NotFound
 from kuznia.services import audit, models, snapshots
 from kuznia.services.access import Action
@@ -43,6 +44,8 @@ def is_server(stores: Stores) -> bool:
 
 
 def _check_inference(scope: Scope, inference: InferenceSpec, model_ids: list[str]) -> None:
+    if inference.environment is not None and not inference.environment.python.user_managed_dependencies:
+        check_fetch_targets(inference.environment)  # the server builds it: no internal URLs (SSRF)
     for model_id in model_ids:
         name, version = model_id.split(":")
         models.get_model(scope, name, int(version))

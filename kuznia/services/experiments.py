@@ -55,7 +55,7 @@ def list_experiments(scope: Scope, query: ExperimentQuery) -> ExperimentList:
 
 def update_experiment(scope: Scope, name: str, data: ExperimentUpdate) -> Experiment:
     """Change the description or archive (``archived=True``) / restore an experiment."""
-    scope.require(Action.WRITE, "experiments")
+    scope.require(Action.WRITE, "experiment settings")  # a run token may create experiments, not edit them
     data = parse(ExperimentUpdate, data)
     experiment = get_experiment(scope, name)
     with scope.stores.db.write() as conn:

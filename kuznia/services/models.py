@@ -112,7 +112,7 @@ def list_models(scope: Scope, query: ModelQuery) -> ModelList:
 
 def update_model(scope: Scope, name: str, version: int, data: ModelUpdate) -> Model:
     """Change the description, set/remove tags, add write-once properties (Conflict on change)."""
-    scope.require(Action.WRITE, "models")
+    scope.require(Action.WRITE, "registered models")  # not "models": a run token registers, nothing more
     data = parse(ModelUpdate, data)
     get_model(scope, name, version)
     with scope.stores.db.write() as conn:
@@ -132,7 +132,7 @@ def update_model(scope: Scope, name: str, version: int, data: ModelUpdate) -> Mo
 
 def delete_model(scope: Scope, name: str, version: int) -> None:
     """Delete a model version. Raises NotFound, or Conflict naming the deployments that serve it."""
-    scope.require(Action.WRITE, "models")
+    scope.require(Action.WRITE, "registered models")
     get_model(scope, name, version)
     with scope.stores.db.read() as conn:
         serving = [r.name for r in deployment_store.list_rows(conn, scope.workspace_id) if f"{name}:{version}" in r.models]

@@ -28,14 +28,15 @@ def make_session(stores: Stores, token_id: str) -> str:
 
 
 def read_session(stores: Stores, cookie: str) -> Principal | None:
+    # A cookie is whatever a browser (or an attacker) sends: anything malformed is no session.
     try:
         token_id, expires, signature = cookie.split(".")
         if int(expires) < time.time():
             return None
-    except ValueError:
+        given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    except ValueError:  # also binascii.Error and non-ASCII text
         return None
     expected = hmac.new(session_key(stores), f"{token_id}.{expires}".encode(), hashlib.sha256).digest()
-    given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
     if not hmac.compare_digest(expected, given):
         return None
     with stores.db.read() as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kuznia.entities.common import parse
 from kuznia.entities.runs import Run, RunCreate, RunStatus, RunSubmit
+from kuznia.environments.cache import check_fetch_targets
 from kuznia.errors import InvalidInput
 from kuznia.services import compute, snapshots
 from kuznia.services.runs import create_run
@@ -14,6 +15,9 @@ def submit_run(scope: Scope, data: RunSubmit) -> Run:
     """Queue a script run. Everything is checked before the run exists: the compute
     target, the snapshot, and that the script is one of the snapshot's files."""
     data = parse(RunSubmit, data)
+    environment = data.definition.environment
+    if environment is not None and not environment.python.user_managed_dependencies:
+        check_fetch_targets(environment)  # built by the server's host: no internal URLs (SSRF)
     compute.get_target(scope, data.definition.compute_target)
     manifest = snapshots.get_manifest(scope, data.snapshot_id)
     if not any(e.path == data.definition.script for e in manifest.entries):

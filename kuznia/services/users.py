@@ -75,6 +75,7 @@ def authenticate(stores: Stores, token: str) -> Principal | None:
     known, principal = _CACHE.get(key)
     if known:
         return principal
+    generation = _CACHE.generation
     principal = None
     with stores.db.read() as conn:
         if token.startswith(RUN_TOKEN_PREFIX):
@@ -93,7 +94,10 @@ def authenticate(stores: Stores, token: str) -> Principal | None:
     if principal is not None and principal.kind == "user" and touch:
         with stores.db.write() as conn:
             store.touch_token(conn, touch, utcnow())
-    _CACHE.put(key, principal)
+    if principal is None or principal.kind != "run":
+        # A run token dies with its run (inside whatever transaction ends the run, on any
+        # server process), so it is looked up every time rather than trusted for seconds.
+        _CACHE.put(key, principal, generation)
     return principal
 
 

@@ -29,18 +29,25 @@ def create_workspace(stores: Stores, data: WorkspaceCreate, principal: Principal
     return created
 
 
+def _not_found(name: str) -> NotFound:
+    # One message whether the workspace is missing or only not the principal's: who is not a
+    # member must not learn which workspace names exist.
+    return NotFound(f"workspace {name!r} not found (or you are not a member of it); "
+                    "list yours with `kuznia workspace list`")
+
+
 def _visible(stores: Stores, workspace: Workspace, principal: Principal) -> Role | None:
     """The principal's role; NotFound when the workspace is not theirs to see."""
     if principal.is_all_powerful:
         return None
     if principal.kind == "run":
         if principal.workspace_id != workspace.id:
-            raise NotFound(f"workspace {workspace.name!r} not found")
+            raise _not_found(workspace.name)
         return None
     with stores.db.read() as conn:
         role = user_store.role_of(conn, workspace.id, principal.user_id or "")
     if role is None:
-        raise NotFound(f"workspace {workspace.name!r} not found, or you are not a member of it")
+        raise _not_found(workspace.name)
     return role
 
 
@@ -49,7 +56,7 @@ def get_workspace(stores: Stores, name: str, principal: Principal = LOCAL) -> Wo
     with stores.db.read() as conn:
         found = store.read_workspace(conn, name)
     if found is None:
-        raise NotFound(f"workspace {name!r} not found; list them with `kuznia workspace list`")
+        raise _not_found(name)
     _visible(stores, found, principal)
     return found
 
@@ -59,7 +66,7 @@ def open_scope(stores: Stores, name: str, principal: Principal = LOCAL) -> Scope
     with stores.db.read() as conn:
         found = store.read_workspace(conn, name)
     if found is None:
-        raise NotFound(f"workspace {name!r} not found; list them with `kuznia workspace list`")
+        raise _not_found(name)
     return Scope(stores=stores, workspace=found, principal=principal, role=_visible(stores, found, principal))
 
 

@@ -101,8 +101,9 @@ class Gateway:
             return True
         if not authorization or not authorization.lower().startswith("bearer "):
             return False
-        offered = authorization[7:].strip()
-        return any(hmac.compare_digest(offered, key) for key in route.keys if key)
+        # bytes: compare_digest refuses non-ASCII str with a TypeError (a 500 for any client)
+        offered = authorization[7:].strip().encode("utf-8", "surrogateescape")
+        return any(hmac.compare_digest(offered, key.encode()) for key in route.keys if key)
 
     async def score(self, workspace: str, endpoint: str, body: bytes, authorization: str | None,
                     also_allowed: Callable[[], Awaitable[bool]] | None = None) -> tuple[int, bytes]:

@@ -67,5 +67,6 @@ def verify(request: Request, submitted: str | None) -> None:
     cookie = request.cookies.get(COOKIE)
     if not cookie or not submitted:
         raise Forbidden("the form is missing its security token; reload the page and try again")
-    if not hmac.compare_digest(_token_for(request, cookie), submitted):
+    # bytes: compare_digest raises TypeError for non-ASCII str (a 500 instead of a refusal)
+    if not hmac.compare_digest(_token_for(request, cookie).encode(), submitted.encode("utf-8", "surrogateescape")):
         raise Forbidden("the form's security token is not valid; reload the page and try again")

@@ -12,9 +12,11 @@ from kuznia.services import users
 from kuznia.services.access import hash_token
 from kuznia.services.sessions import SESSION_COOKIE, SESSION_SECONDS, make_session
 from kuznia.store import users as user_store
+from kuznia.studio import csrf
+from kuznia.studio.errors import StudioRoute
 from kuznia.studio.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=StudioRoute)  # errors (a refused form) are pages too
 
 
 def _safe_next(target: str | None) -> str:
@@ -31,7 +33,10 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form(max_length=200)],
-          next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+          next: Annotated[str, Form(max_length=2000)] = "/",
+          csrf_token: Annotated[str | None, Form(max_length=200)] = None) -> Response:
+    # Without it another site could sign a visitor in as the attacker (login CSRF).
+    csrf.verify(request, csrf_token)
     stores = request.app.state.stores
     principal = users.authenticate(stores, token.strip())
     if principal is None or principal.kind != "user":
@@ -47,7 +52,8 @@ def login(request: Request, token: Annotated[str, Form(max_length=200)],
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, csrf_token: Annotated[str | None, Form(max_length=200)] = None) -> Response:
+    csrf.verify(request, csrf_token)  # another site may not sign a visitor out either
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

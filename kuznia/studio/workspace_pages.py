@@ -12,6 +12,7 @@ from kuznia.entities.runs import RunList
 from kuznia.errors import InvalidInput
 from kuznia.server.deps import ScopeDep, StoresDep
 from kuznia.services import experiments, run_keys, runs, workspaces
+from kuznia.services.access import LOCAL
 from kuznia.services.scope import Scope
 from kuznia.studio import runs_table
 from kuznia.studio.errors import StudioRoute
@@ -23,8 +24,9 @@ ExperimentPath = Annotated[str, Path(max_length=255, description="experiment nam
 
 @router.get("/", response_class=HTMLResponse)
 def list_workspaces(request: Request, stores: StoresDep) -> HTMLResponse:
-    """The workspaces of this server."""
-    page = workspaces.list_workspaces(stores, request.query_params.get("page_token"), 100)
+    """The workspaces of this server that the viewer may see."""
+    principal = getattr(request.state, "principal", None) or LOCAL
+    page = workspaces.list_workspaces(stores, request.query_params.get("page_token"), 100, principal)
     return render(request, "workspaces.html", workspaces=page.items, next_page_token=page.next_page_token)
 
 

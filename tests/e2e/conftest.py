@@ -14,9 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from kuznia.services.access import hash_token
+from kuznia.services.sessions import SESSION_COOKIE, make_session
 from kuznia.services.stores import Stores
+from kuznia.store.users import token_owner
 from tests.conftest import ADMIN_TOKEN
 from tests.e2e.studio_data import BigExperiment, log_long_metric, seed_runs
+from tests.factories import login_csrf_token
 
 CHROMIUM = os.environ.get("KUZNIA_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,8 +54,14 @@ def page(browser, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
     script, stylesheet or fetch request (a page itself may be a 400 or 404 on purpose).
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # signed in, as Studio's login page would: a session cookie of the test server's admin token
+    stores: Stores = request.getfixturevalue("stores")
+    with stores.db.read() as conn:
+        found = token_owner(conn, hash_token(ADMIN_TOKEN))
+    assert found is not None
+    context.add_cookies([{"name": SESSION_COOKIE, "value": make_session(stores, found[0].id),
+                          "domain": "127.0.0.1", "path": "/"}])
     context.set_default_timeout(20_000)
-    sign_in(context, request.getfixturevalue("server").url)
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -66,7 +76,9 @@ def page(browser, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
 
 def sign_in(context, url: str, token: str = ADMIN_TOKEN) -> None:  # noqa: ANN001
     """Sign the browser context in to Studio with an API token (the session cookie is shared)."""
-    response = context.request.post(f"{url}/login", form={"token": token, "next": "/"}, max_redirects=0)
+    form = context.request.get(f"{url}/login")
+    response = context.request.post(f"{url}/login", max_redirects=0, form={
+        "token": token, "next": "/", "csrf_token": login_csrf_token(form.text())})
     assert response.status == 303, f"signing in failed: {response.status} {response.text()[:200]}"
 
 

@@ -15,7 +15,7 @@ from kuznia.entities.deployments import (
 )
 from kuznia.errors import KuzniaError
 from kuznia.server.deps import ScopeDep
-from kuznia.server.responses import json_response
+from kuznia.server.responses import TEXT, json_response
 from kuznia.services import deployments
 from kuznia.services.access import Action
 from kuznia.services.workspaces import open_scope
@@ -66,7 +66,7 @@ def regenerate(name: str, scope: ScopeDep, key: Annotated[KeyName, Query()] = Ke
     return json_response(deployments.regen_key(scope, name, key))
 
 
-@router.get("/{name}/logs")
+@router.get("/{name}/logs", response_class=Response, responses=TEXT)
 def logs(name: str, scope: ScopeDep) -> Response:
     """The environment build log and the tail of each replica's output."""
     return Response(deployments.get_logs(scope, name), media_type="text/plain; charset=utf-8")

@@ -17,7 +17,7 @@ from kuznia.server.responses import json_response
 from kuznia.services import environment_builds, environments
 
 router = APIRouter(prefix="/workspaces/{workspace}", tags=["environments"])
-Version = Annotated[int | None, Query(ge=1)]
+Version = Annotated[int | None, Query(ge=1, le=2**31 - 1)]  # 32-bit integers in the database
 
 
 @router.post("/environments", response_model=EnvironmentVersion)

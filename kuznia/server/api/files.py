@@ -10,7 +10,7 @@ from kuznia.blobs.store import read_chunks
 from kuznia.entities.files import RunFile, RunFileList
 from kuznia.entities.paths import check_relative_path
 from kuznia.server.deps import RunIdPath, ScopeDep
-from kuznia.server.responses import json_response
+from kuznia.server.responses import BYTES, json_response
 from kuznia.server.uploads import spooled_body
 from kuznia.services import files, runs
 
@@ -44,7 +44,7 @@ async def upload_file(
     return json_response(record, 201)
 
 
-@router.get("/{path:path}")
+@router.get("/{path:path}", response_class=Response, responses=BYTES)
 def download_file(run_id: RunIdPath, path: str, scope: ScopeDep) -> StreamingResponse:
     """Download one file's bytes."""
     record, chunks = files.open_file(scope, run_id, path)

@@ -23,6 +23,6 @@ def append_log(run_id: RunIdPath, stream: str, data: LogAppend, scope: ScopeDep)
 
 
 @router.get("/{stream:path}", response_model=LogChunk)
-def read_log(run_id: RunIdPath, stream: str, scope: ScopeDep, offset: int = Query(0, ge=0)) -> Response:
+def read_log(run_id: RunIdPath, stream: str, scope: ScopeDep, offset: int = Query(0, ge=0, le=2**63 - 1)) -> Response:
     """Text of a log stream from ``offset``; poll with ``next_offset`` to follow it."""
     return json_response(logs.read_log(scope, run_id, stream, offset))

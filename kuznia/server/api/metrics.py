@@ -53,8 +53,8 @@ def get_metric_history(
     run_id: RunIdPath,
     scope: ScopeDep,
     name: Annotated[str, Query(max_length=255)],
-    start_step: int | None = None,
-    end_step: int | None = None,
+    start_step: Annotated[int | None, Query(ge=-(2**63), le=2**63 - 1)] = None,
+    end_step: Annotated[int | None, Query(ge=-(2**63), le=2**63 - 1)] = None,
     max_points: Annotated[int | None, Query(ge=2, le=MAX_HISTORY_POINTS)] = None,
 ) -> Response:
     """Points of one metric in step order; ``max_points`` downsamples keeping bucket min/max."""

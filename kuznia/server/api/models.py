@@ -14,11 +14,11 @@ from kuznia.entities.models import (
     ModelUpdate,
 )
 from kuznia.server.deps import ReadScopeDep, ScopeDep
-from kuznia.server.responses import json_response
+from kuznia.server.responses import BYTES, json_response
 from kuznia.services import models
 
 router = APIRouter(prefix="/workspaces/{workspace}/models", tags=["models"])
-VersionPath = Annotated[int, Path(ge=1)]
+VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]  # versions are 32-bit integers in the database
 
 
 @router.post("", response_model=Model, status_code=201)
@@ -64,7 +64,7 @@ def files(name: str, version: VersionPath, scope: ScopeDep) -> Response:
     return json_response(models.get_files(scope, name, version))
 
 
-@router.get("/{name}/versions/{version}/files/{path:path}")
+@router.get("/{name}/versions/{version}/files/{path:path}", response_class=Response, responses=BYTES)
 def download(name: str, version: VersionPath, path: str, scope: ScopeDep) -> StreamingResponse:
     """One file of a model version."""
     entry, chunks = models.open_file(scope, name, version, path)

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from kuznia.blobs.store import read_chunks
 from kuznia.entities.snapshots import BlobDigests, Snapshot, SnapshotCreate, SnapshotManifest
 from kuznia.server.deps import ScopeDep
-from kuznia.server.responses import json_response
+from kuznia.server.responses import BYTES, json_response
 from kuznia.server.uploads import spooled_body
 from kuznia.services import snapshots
 
@@ -50,7 +50,7 @@ def get_manifest(snapshot_id: str, scope: ScopeDep) -> Response:
     return json_response(snapshots.get_manifest(scope, snapshot_id))
 
 
-@router.get("/snapshots/{snapshot_id}/files/{path:path}")
+@router.get("/snapshots/{snapshot_id}/files/{path:path}", response_class=Response, responses=BYTES)
 def download_snapshot_file(snapshot_id: str, path: str, scope: ScopeDep) -> StreamingResponse:
     """One file of a snapshot."""
     entry, chunks = snapshots.open_snapshot_file(scope, snapshot_id, path)
