@@ -247,13 +247,15 @@ class Bootstrap:
             error = ErrorDetails(message=(outcome.message or "failed")[:5000], code="UserError",
                                  exit_code=outcome.exit_code, traceback=outcome.traceback)
         self._stop_heartbeat.set()
-        self.set_status(outcome.status, error)
+        # The run token dies with the run: the log goes up before the final status is set.
+        self.say(f"reporting status {outcome.status.value}")
         self.log.close()
         try:
             if sdk_run is not None:
                 sdk_run.upload_file(f"logs/{BOOTSTRAP_LOG}", self.metadir / "bootstrap.log", overwrite=True)
         except KuzniaError:
             pass
+        self.set_status(outcome.status, error)
         shutil.rmtree(self.workdir, ignore_errors=True)
         shutil.rmtree(self.metadir, ignore_errors=True)
         with contextlib.suppress(KuzniaError):

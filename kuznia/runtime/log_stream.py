@@ -40,6 +40,8 @@ class LogStream:
         if not text:
             return
         with self._lock:
+            if self._file.closed:  # what comes after close() stays out of the run's log
+                return
             self._file.write(text)
             self._file.flush()
             self._pending.append(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
+
 from kuznia.entities.common import parse, utcnow
 from kuznia.entities.users import Role
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
@@ -36,7 +38,7 @@ def _not_found(name: str) -> NotFound:
                     "list yours with `kuznia workspace list`")
 
 
-def _visible(stores: Stores, workspace: Workspace, principal: Principal) -> Role | None:
+def _visible(stores: Stores, workspace: Workspace, principal: Principal, conn: Connection | None = None) -> Role | None:
     """The principal's role; NotFound when the workspace is not theirs to see."""
     if principal.is_all_powerful:
         return None
@@ -44,7 +46,10 @@ def _visible(stores: Stores, workspace: Workspace, principal: Principal) -> Role
         if principal.workspace_id != workspace.id:
             raise _not_found(workspace.name)
         return None
-    with stores.db.read() as conn:
+    if conn is None:
+        with stores.db.read() as own:
+            role = user_store.role_of(own, workspace.id, principal.user_id or "")
+    else:
         role = user_store.role_of(conn, workspace.id, principal.user_id or "")
     if role is None:
         raise _not_found(workspace.name)
@@ -63,11 +68,12 @@ def get_workspace(stores: Stores, name: str, principal: Principal = LOCAL) -> Wo
 
 def open_scope(stores: Stores, name: str, principal: Principal = LOCAL) -> Scope:
     """The scope of an operation: the workspace, who acts, and their role there."""
-    with stores.db.read() as conn:
+    with stores.db.read() as conn:  # one transaction for both reads: this runs on every request
         found = store.read_workspace(conn, name)
-    if found is None:
-        raise _not_found(name)
-    return Scope(stores=stores, workspace=found, principal=principal, role=_visible(stores, found, principal))
+        if found is None:
+            raise _not_found(name)
+        role = _visible(stores, found, principal, conn)
+    return Scope(stores=stores, workspace=found, principal=principal, role=role)
 
 
 def list_workspaces(stores: Stores, page_token: str | None = None, max_results: int = 100,

@@ -128,6 +128,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{_RUN}/logs/{{stream:path}}"): {"json": {"offset": 0, "text": "line"}},
     ("POST", "/api/v1/users"): {"json": {"name": "someone-new"}},
     ("GET", f"{_RUN}/metrics/history"): {"params": {"name": "m"}},
+    ("GET", f"{_RUN}/metrics/histories"): {"params": {"name": "m"}},
 }
 
 
