@@ -20,9 +20,13 @@ import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from kuznia.entities.users import ROLE_RANK, Role
 from kuznia.errors import Forbidden
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 USER_TOKEN_PREFIX = "kzu_"
 RUN_TOKEN_PREFIX = "kzr_"
@@ -87,31 +91,40 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class TokenCache:
-    """Recently seen tokens, so a burst of requests costs one lookup. Revoking a token or
-    disabling a user clears it; a lookup that read the database before that clear carries
-    the older ``generation`` and is not kept (it may have seen the token still valid)."""
+class ExpiringCache(Generic[K, V]):
+    """Answers kept for a few seconds, so a burst of requests costs one lookup. A change
+    (revoking a token, disabling a user, changing a member) clears it; a lookup that read the
+    database before that clear carries the older ``generation`` and is not kept (it may
+    have seen the old answer). Other server processes see a change within CACHE_SECONDS."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[float, Principal | None]] = {}
+        self._entries: dict[K, tuple[float, V | None]] = {}
         self._lock = threading.Lock()
         self.generation = 0
 
-    def get(self, key: str) -> tuple[bool, Principal | None]:
+    def get(self, key: K) -> tuple[bool, V | None]:
         hit = self._entries.get(key)
         if hit is None or hit[0] < time.monotonic():
             return False, None
         return True, hit[1]
 
-    def put(self, key: str, principal: Principal | None, generation: int | None = None) -> None:
+    def put(self, key: K, value: V | None, generation: int | None = None) -> None:
         with self._lock:
             if generation is not None and generation != self.generation:
-                return  # read before a revocation: do not trust it for the next seconds
+                return  # read before a change: do not trust it for the next seconds
             if len(self._entries) > 10_000:
                 self._entries.clear()
-            self._entries[key] = (time.monotonic() + CACHE_SECONDS, principal)
+            self._entries[key] = (time.monotonic() + CACHE_SECONDS, value)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self.generation += 1
+
+
+class TokenCache(ExpiringCache[str, "Principal"]):
+    """Principals of recently seen tokens."""
+
+
+# (workspace id, user id) -> role; cleared whenever members or users change.
+ROLES: ExpiringCache[tuple[str, str], Role] = ExpiringCache()

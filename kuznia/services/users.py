@@ -20,6 +20,7 @@ from kuznia.entities.users import (
 from kuznia.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from kuznia.services import audit
 from kuznia.services.access import (
+    ROLES,
     RUN_TOKEN_PREFIX,
     USER_TOKEN_PREFIX,
     Action,
@@ -102,7 +103,9 @@ def authenticate(stores: Stores, token: str) -> Principal | None:
 
 
 def forget_cached_tokens() -> None:
+    """After a change of tokens, users or members: forget what the caches answered."""
     _CACHE.clear()
+    ROLES.clear()
 
 
 def role_in(stores: Stores, principal: Principal, workspace_id: str) -> Role | None:
@@ -223,6 +226,7 @@ def set_member(scope: Scope, data: MemberSet) -> Member:
         if current == Role.OWNER and data.role != Role.OWNER and store.count_owners(conn, scope.workspace_id) == 1:
             raise Conflict(f"{data.user} is the last owner of {scope.workspace.name!r}; add another owner first")
         store.set_member(conn, scope.workspace_id, user.id, data.role, utcnow())
+    forget_cached_tokens()
     audit.record(scope, "member.set", f"user:{data.user}", role=data.role.value)
     return next(m for m in list_members(scope) if m.user == data.user)
 
@@ -237,4 +241,5 @@ def remove_member(scope: Scope, name: str) -> None:
         if role == Role.OWNER and store.count_owners(conn, scope.workspace_id) == 1:
             raise Conflict(f"{name} is the last owner of {scope.workspace.name!r}; add another owner first")
         store.remove_member(conn, scope.workspace_id, user.id)
+    forget_cached_tokens()
     audit.record(scope, "member.remove", f"user:{name}")

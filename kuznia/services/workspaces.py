@@ -8,7 +8,7 @@ from kuznia.entities.common import parse, utcnow
 from kuznia.entities.users import Role
 from kuznia.entities.workspaces import Workspace, WorkspaceCreate, WorkspaceList
 from kuznia.errors import Forbidden, NotFound
-from kuznia.services.access import LOCAL, Principal
+from kuznia.services.access import LOCAL, ROLES, Principal
 from kuznia.services.scope import Scope
 from kuznia.services.stores import Stores
 from kuznia.store import users as user_store
@@ -46,11 +46,16 @@ def _visible(stores: Stores, workspace: Workspace, principal: Principal, conn: C
         if principal.workspace_id != workspace.id:
             raise _not_found(workspace.name)
         return None
-    if conn is None:
-        with stores.db.read() as own:
-            role = user_store.role_of(own, workspace.id, principal.user_id or "")
-    else:
-        role = user_store.role_of(conn, workspace.id, principal.user_id or "")
+    key = (workspace.id, principal.user_id or "")
+    known, role = ROLES.get(key)
+    if not known:
+        generation = ROLES.generation
+        if conn is None:
+            with stores.db.read() as own:
+                role = user_store.role_of(own, *key)
+        else:
+            role = user_store.role_of(conn, *key)
+        ROLES.put(key, role, generation)
     if role is None:
         raise _not_found(workspace.name)
     return role
