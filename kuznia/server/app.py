@@ -33,6 +33,7 @@ from kuznia.server.errors import install_error_handlers
 from kuznia.server.limits import BodyLimitMiddleware
 from kuznia.server.loops import DeploymentLoop, DispatchLoop
 from kuznia.server.openapi import document_errors
+from kuznia.server.scoring import ScoringFastPath
 from kuznia.server.settings import ServerSettings
 from kuznia.services import deployments, users
 from kuznia.services.deployment_manager import DeploymentManager
@@ -89,6 +90,7 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
                   flush=True)
     install_error_handlers(app)
     app.add_middleware(AuthMiddleware, stores=stores, required=settings.auth_required)
+    app.add_middleware(ScoringFastPath, stores=stores)  # inside the body limit, before auth
     app.add_middleware(
         BodyLimitMiddleware, max_body=settings.max_body_bytes, max_file=settings.max_file_bytes
     )

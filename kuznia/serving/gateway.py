@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from prometheus_client import Counter, Histogram
@@ -48,6 +49,8 @@ class EndpointStats:
     recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))
     in_flight: int = 0
     unsent: dict[str, int] = field(default_factory=dict)  # counts not yet written to the workspace
+    counters: dict[int, Any] = field(default_factory=dict)  # Prometheus children by status
+    latency: Any = None
 
     def record(self, status: int, elapsed_ms: float) -> None:
         code = str(status)
@@ -115,8 +118,13 @@ class Gateway:
         status, payload = await self._score(route, workspace, endpoint, body, authorization, also_allowed, stats)
         elapsed = time.perf_counter() - started
         stats.record(status, elapsed * 1000)
-        REQUESTS.labels(workspace, endpoint, str(status)).inc()
-        LATENCY.labels(workspace, endpoint).observe(elapsed)
+        counter = stats.counters.get(status)
+        if counter is None:  # labels() is a locked dict lookup: once per endpoint and status
+            counter = stats.counters[status] = REQUESTS.labels(workspace, endpoint, str(status))
+        counter.inc()
+        if stats.latency is None:
+            stats.latency = LATENCY.labels(workspace, endpoint)
+        stats.latency.observe(elapsed)
         return status, payload
 
     async def _score(self, route: Route, workspace: str, endpoint: str, body: bytes, authorization: str | None,

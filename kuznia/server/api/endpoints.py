@@ -13,12 +13,10 @@ from kuznia.entities.deployments import (
     EndpointTelemetry,
     KeyName,
 )
-from kuznia.errors import KuzniaError
 from kuznia.server.deps import ScopeDep
 from kuznia.server.responses import TEXT, json_response
+from kuznia.server.scoring import member_may_score
 from kuznia.services import deployments
-from kuznia.services.access import Action
-from kuznia.services.workspaces import open_scope
 
 router = APIRouter(prefix="/workspaces/{workspace}/endpoints", tags=["endpoints"])
 
@@ -78,28 +76,18 @@ def telemetry(name: str, scope: ScopeDep) -> Response:
     return json_response(deployments.telemetry(scope, name))
 
 
-def _token_may_score(request: Request, workspace: str) -> bool:
-    """A workspace member's API token opens the endpoints of that workspace too."""
-    principal = getattr(request.state, "principal", None)
-    if principal is None:
-        return False
-    try:
-        deployments_scope = open_scope(request.app.state.stores, workspace, principal)
-        deployments_scope.require(Action.READ, "deployments")
-    except KuzniaError:
-        return False
-    return True
-
-
 @router.post("/{name}/score")
 async def score(name: str, workspace: str, request: Request) -> Response:
     """Score: the body goes to run(raw_data) of a healthy replica. Auth: the endpoint's key
-    (or an API token of a workspace member)."""
+    (or an API token of a workspace member). A server answers this before routing
+    (server/scoring.py); this declaration documents it and serves apps without that layer."""
+    authorization = request.headers.get("authorization")
+
     async def token_may_score() -> bool:  # asked only when the endpoint's key does not match
-        return await run_in_threadpool(_token_may_score, request, workspace)
+        return await run_in_threadpool(member_may_score, request.app.state.stores, workspace, authorization)
 
     status, body = await request.app.state.gateway.score(
-        workspace, name, await request.body(), request.headers.get("authorization"), token_may_score)
+        workspace, name, await request.body(), authorization, token_may_score)
     return Response(body, status_code=status, media_type="application/json")
 
 
