@@ -48,6 +48,7 @@ def populate(stores, workspace_id: str) -> float:  # noqa: ANN001
     from sqlalchemy import update
 
     from kuznia.store import experiments as experiment_store
+    from kuznia.store.metrics import chunk_row
     from kuznia.store.tables import experiments, metric_chunks, metric_summaries, run_tags, runs
 
     rng = random.Random(42)
@@ -55,7 +56,7 @@ def populate(stores, workspace_id: str) -> float:  # noqa: ANN001
     base = datetime.now(UTC) - timedelta(seconds=RUNS)
     with stores.db.write() as conn:
         experiment = experiment_store.ensure_experiment(conn, workspace_id, EXPERIMENT)
-    step = np.zeros(1, dtype="<i8").tobytes()
+    step = np.zeros(1, dtype="<i8")
     for first in range(0, RUNS, RUNS_PER_TRANSACTION):
         run_rows, tag_rows, chunk_rows, summary_rows = [], [], [], []
         for i in range(first, min(RUNS, first + RUNS_PER_TRANSACTION)):
@@ -87,18 +88,7 @@ def populate(stores, workspace_id: str) -> float:  # noqa: ANN001
                 **{f"m{k:02d}": rng.random() for k in range(METRICS - 1)},
             }
             for name, value in values.items():
-                chunk_rows.append(
-                    {
-                        "run_id": run_id,
-                        "name": name,
-                        "count": 1,
-                        "min_step": 0,
-                        "max_step": 0,
-                        "steps": step,
-                        "values": np.array([value], dtype="<f8").tobytes(),
-                        "timestamps": np.array([stamp], dtype="<f8").tobytes(),
-                    }
-                )
+                chunk_rows.append(chunk_row(run_id, name, step, np.array([value]), np.array([stamp])))
                 summary_rows.append(
                     {
                         "run_id": run_id,

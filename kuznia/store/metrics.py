@@ -123,20 +123,7 @@ def ingest_series(conn: Connection, run_id: str, batch: list[MetricSeries], now:
         stamps = np.concatenate(time_parts)
         for start in range(0, len(steps), CHUNK_POINTS):
             s, v, t = (a[start : start + CHUNK_POINTS] for a in (steps, values, stamps))
-            chunk_rows.append(
-                {
-                    "run_id": run_id,
-                    "name": name,
-                    "count": len(s),
-                    "min_step": int(s.min()),
-                    "max_step": int(s.max()),
-                    "steps": encode_ints(s),
-                    "values": encode_floats(v),
-                    "timestamps": encode_ints(micros(t)),
-                    "in_step_order": bool(np.all(s[1:] >= s[:-1])),
-                    "aggregates": encode_aggregates(s, v, micros(t).astype(np.float64)),
-                }
-            )
+            chunk_rows.append(chunk_row(run_id, name, s, v, t))
         summary_rows.append(_updated_summary(current, steps, values, stamps))
         stored += len(steps)
     conn.execute(metric_chunks.insert(), chunk_rows)
@@ -148,6 +135,22 @@ def ingest_series(conn: Connection, run_id: str, batch: list[MetricSeries], now:
         update=["count", "last_value", "last_step", "last_timestamp", "min_value", "max_value"],
     )
     return stored
+
+
+def chunk_row(run_id: str, name: str, steps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> dict[str, Any]:
+    """One ``metric_chunks`` row of points (steps int64, values float64, stamps in seconds)."""
+    return {
+        "run_id": run_id,
+        "name": name,
+        "count": len(steps),
+        "min_step": int(steps.min()),
+        "max_step": int(steps.max()),
+        "steps": encode_ints(steps),
+        "values": encode_floats(values),
+        "timestamps": encode_ints(micros(stamps)),
+        "in_step_order": bool(np.all(steps[1:] >= steps[:-1])),
+        "aggregates": encode_aggregates(steps, values, micros(stamps).astype(np.float64)),
+    }
 
 
 def _updated_summary(current: Any, steps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> dict[str, Any]:
