@@ -132,26 +132,22 @@ def _check_snapshot_access(scope: Scope, snapshot_id: str) -> None:
 def get_manifest(scope: Scope, snapshot_id: str) -> SnapshotManifest:
     """The files of a snapshot. Raises NotFound."""
     get_snapshot(scope, snapshot_id)
-    return SnapshotManifest(id=snapshot_id, entries=list(_entries(scope, snapshot_id).values()))
+    return SnapshotManifest(id=snapshot_id, entries=list(_parsed_manifest(scope.stores.blobs, snapshot_id).values()))
 
 
 @functools.lru_cache(maxsize=16)
 def _parsed_manifest(blobs: BlobStore, snapshot_id: str) -> dict[str, ManifestEntry]:
-    rows = json.loads(blobs.read_bytes(snapshot_id))
-    return {p: ManifestEntry.model_construct(path=p, digest=d, size=s, mode=m) for p, d, s, m in rows}
-
-
-def _entries(scope: Scope, snapshot_id: str) -> dict[str, ManifestEntry]:
     # A manifest's id is the hash of its content, so a parsed one never goes stale; a run's
     # bootstrap asks for every file of its snapshot, one by one.
-    return _parsed_manifest(scope.stores.blobs, snapshot_id)
+    rows = json.loads(blobs.read_bytes(snapshot_id))
+    return {p: ManifestEntry.model_construct(path=p, digest=d, size=s, mode=m) for p, d, s, m in rows}
 
 
 def open_snapshot_file(scope: Scope, snapshot_id: str, path: str) -> tuple[ManifestEntry, Iterator[bytes]]:
     """One file of a snapshot and an iterator over its bytes."""
     check_relative_path(path, "snapshot path")
     get_snapshot(scope, snapshot_id)
-    entry = _entries(scope, snapshot_id).get(path)
+    entry = _parsed_manifest(scope.stores.blobs, snapshot_id).get(path)
     if entry is None:
         raise NotFound(f"snapshot {snapshot_id[:12]} has no file {path!r}")
     return entry, scope.stores.blobs.iter_bytes(entry.digest)

@@ -38,7 +38,7 @@ def _not_found(name: str) -> NotFound:
                     "list yours with `kuznia workspace list`")
 
 
-def _visible(stores: Stores, workspace: Workspace, principal: Principal, conn: Connection | None = None) -> Role | None:
+def _visible(conn: Connection, workspace: Workspace, principal: Principal) -> Role | None:
     """The principal's role; NotFound when the workspace is not theirs to see."""
     if principal.is_all_powerful:
         return None
@@ -50,11 +50,7 @@ def _visible(stores: Stores, workspace: Workspace, principal: Principal, conn: C
     known, role = ROLES.get(key)
     if not known:
         generation = ROLES.generation
-        if conn is None:
-            with stores.db.read() as own:
-                role = user_store.role_of(own, *key)
-        else:
-            role = user_store.role_of(conn, *key)
+        role = user_store.role_of(conn, *key)
         ROLES.put(key, role, generation)
     if role is None:
         raise _not_found(workspace.name)
@@ -65,9 +61,9 @@ def get_workspace(stores: Stores, name: str, principal: Principal = LOCAL) -> Wo
     """The workspace called ``name``. Raises NotFound (also for workspaces the principal may not see)."""
     with stores.db.read() as conn:
         found = store.read_workspace(conn, name)
-    if found is None:
-        raise _not_found(name)
-    _visible(stores, found, principal)
+        if found is None:
+            raise _not_found(name)
+        _visible(conn, found, principal)
     return found
 
 
@@ -77,7 +73,7 @@ def open_scope(stores: Stores, name: str, principal: Principal = LOCAL) -> Scope
         found = store.read_workspace(conn, name)
         if found is None:
             raise _not_found(name)
-        role = _visible(stores, found, principal, conn)
+        role = _visible(conn, found, principal)
     return Scope(stores=stores, workspace=found, principal=principal, role=role)
 
 
