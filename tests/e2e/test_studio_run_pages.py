@@ -105,7 +105,7 @@ def test_tables_and_images_logged_by_the_run_are_shown(page, server, tmp_path): 
     expect(page.get_by_role("table", name=re.compile("epochs")).locator("tbody tr")).to_have_count(2)
     image = page.get_by_role("img", name="confusion")
     expect(image).to_be_visible()
-    assert page.evaluate("document.querySelector('img[alt=confusion]').naturalWidth") == 1
+    assert _loaded_image_width(page, "img[alt=confusion]") == 1
 
 
 def test_files_browser_previews_text_json_csv_and_images_and_downloads(page, server):  # noqa: ANN001
@@ -137,7 +137,7 @@ def test_files_browser_previews_text_json_csv_and_images_and_downloads(page, ser
     assert Path(download.value.path()).read_bytes() == b"name,score\nalice,3\nbob,5\n"
     page.goto(run.get_portal_url() + "/files/outputs/img/pic.png")
     expect(page.locator("#preview img")).to_be_visible()
-    assert page.evaluate("document.querySelector('#preview img').naturalWidth") == 1
+    assert _loaded_image_width(page, "#preview img") == 1
 
 
 def test_cancel_button_cancels_a_live_run_and_tokenless_posts_are_refused(page, server):  # noqa: ANN001
@@ -205,3 +205,9 @@ def test_unknown_pages_are_html_error_pages(page, server):  # noqa: ANN001
     expect(page.get_by_role("alert")).to_contain_text("not found in workspace")
     response = page.goto(f"{server.url}/workspaces/no-such-workspace")
     assert response is not None and response.status == 404
+
+
+def _loaded_image_width(page, selector: str) -> int:  # noqa: ANN001
+    """Width of an image once the browser has finished fetching it (thumbnails load lazily)."""
+    page.wait_for_function("s => document.querySelector(s).complete", arg=selector)
+    return page.evaluate("s => document.querySelector(s).naturalWidth", selector)
