@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 VENDOR := kuznia/studio/static/vendor
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup demo test lint bench clean browser
+.PHONY: setup demo test lint bench clean browser load-tools
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
@@ -40,7 +40,11 @@ lint: setup
 test: lint browser
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
-bench: setup
+# The serving benchmark drives both servers with wrk (Debian's package; needs root to install).
+load-tools:
+	@command -v wrk >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
+
+bench: setup load-tools
 	$(VENV)/bin/python benchmarks/run_all.py
 
 clean:

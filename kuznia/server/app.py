@@ -69,7 +69,7 @@ def create_app(stores: Stores | None = None, settings: ServerSettings | None = N
             if settings.dispatch_interval_seconds > 0:
                 loop.stop()
                 serving.stop()
-            await app.state.gateway.close()
+            app.state.gateway.close()
 
     app = FastAPI(
         title="Kuźnia",

@@ -10,8 +10,6 @@ for its one deployment, and exits when that deployment is deleted.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import logging
 import threading
 
@@ -90,12 +88,11 @@ def main() -> None:
     worker = threading.Thread(target=manage, daemon=True)
     worker.start()
     try:
-        asyncio.run(server.serve())
+        server.run()  # run(), not asyncio.run(serve()): it installs uvloop
     finally:
         stop.set()
         worker.join(timeout=15)
-        with contextlib.suppress(Exception):
-            asyncio.run(gateway.close())
+        gateway.close()
 
 
 if __name__ == "__main__":

@@ -6,9 +6,8 @@ keys open it. Routes are cached for half a second. A replica that refuses a
 connection (killed, being replaced) is skipped and the request tried on another,
 so a dying replica or a rolling update fails no request.
 
-Requests go to replicas through aiohttp: on this kind of machine its client forwards
-several times more requests per core than httpx's async client, and the gateway's own
-cost is what limits an endpoint's throughput (the replicas scale out).
+Requests go to replicas over kept-alive connections of a ``ReplicaPool`` (forward.py):
+the gateway's own cost is what limits an endpoint's throughput (the replicas scale out).
 """
 
 from __future__ import annotations
@@ -21,8 +20,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 from prometheus_client import Counter, Histogram
+
+from kuznia.serving.forward import ReplicaPool, ReplicaUnavailable
 
 ROUTE_TTL_SECONDS = 0.5
 LATENCY_BUCKETS_MS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
@@ -70,20 +70,10 @@ class EndpointStats:
 class Gateway:
     def __init__(self, resolve: Callable[[str, str], Route]) -> None:
         self.resolve = resolve
-        self._client: aiohttp.ClientSession | None = None  # made in the event loop that uses it
+        self.replicas = ReplicaPool()
         self._routes: dict[tuple[str, str], tuple[float, Route]] = {}
         self._in_flight: dict[str, int] = {}  # per replica
         self.stats: dict[tuple[str, str], EndpointStats] = {}
-
-    @property
-    def client(self) -> aiohttp.ClientSession:
-        if self._client is None or self._client.closed:
-            self._client = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=512, limit_per_host=0, force_close=False),
-                timeout=aiohttp.ClientTimeout(total=300.0, sock_connect=2.0),
-                auto_decompress=False,
-            )
-        return self._client
 
     async def route(self, workspace: str, endpoint: str) -> Route:
         key = (workspace, endpoint)
@@ -142,10 +132,9 @@ class Gateway:
             for replica_id, port in candidates:
                 self._in_flight[replica_id] = self._in_flight.get(replica_id, 0) + 1
                 try:
-                    async with self.client.post(f"http://127.0.0.1:{port}/score", data=body,
-                                                headers=_JSON) as response:
-                        return response.status, await response.read()
-                except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError):
+                    return await self.replicas.request(port, "POST", "/score", body)
+                except ReplicaUnavailable:
+                    self.replicas.forget(port)
                     self.forget(workspace, endpoint)  # that replica is gone: look again soon
                     continue
                 finally:
@@ -160,9 +149,8 @@ class Gateway:
             return 404, _error("NotFound", f"no endpoint {endpoint!r} in workspace {workspace!r}")
         for _, port in route.replicas:
             try:
-                async with self.client.get(f"http://127.0.0.1:{port}/swagger.json") as response:
-                    return response.status, await response.read()
-            except aiohttp.ClientError:
+                return await self.replicas.request(port, "GET", "/swagger.json")
+            except ReplicaUnavailable:
                 continue
         return 503, _error("ServiceUnavailable", f"endpoint {endpoint!r} has no healthy replica")
 
@@ -170,12 +158,8 @@ class Gateway:
         stats = self.stats.get((workspace, endpoint))
         return stats.in_flight if stats else 0
 
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-
-
-_JSON = {"content-type": "application/json"}
+    def close(self) -> None:
+        self.replicas.close()
 
 
 def _error(code: str, message: str) -> bytes:
