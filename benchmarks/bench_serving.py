@@ -181,14 +181,16 @@ def measure_kuznia(folder: Path, model_file: Path) -> dict[str, dict[str, float]
         if service.run({"data": FLOWER})["predictions"] != [0]:
             raise AssertionError("the deployed model does not predict setosa")
         auth = {"Authorization": f"Bearer {key}"}
-        common.log(f"Kuźnia: wrk, {CONNECTIONS} connections for {DURATION_SECONDS:.0f} s through the gateway")
-        gateway = load(str(service.scoring_uri), body, auth)
-        port = service.refresh()._entity.replicas[0].port
-        common.log(f"Kuźnia: wrk, {CONNECTIONS} connections for {DURATION_SECONDS:.0f} s at the replica")
-        replica = load(f"http://127.0.0.1:{port}/score", body, {})
-        common.log(f"Kuźnia: Python client, {CONNECTIONS} threads for {PYTHON_CLIENT_SECONDS:.0f} s")
-        python_client = load_python(str(service.scoring_uri), body, auth)
-        service.delete()
+        try:
+            common.log(f"Kuźnia: wrk, {CONNECTIONS} connections for {DURATION_SECONDS:.0f} s through the gateway")
+            gateway = load(str(service.scoring_uri), body, auth)
+            port = service.refresh()._entity.replicas[0].port
+            common.log(f"Kuźnia: wrk, {CONNECTIONS} connections for {DURATION_SECONDS:.0f} s at the replica")
+            replica = load(f"http://127.0.0.1:{port}/score", body, {})
+            common.log(f"Kuźnia: Python client, {CONNECTIONS} threads for {PYTHON_CLIENT_SECONDS:.0f} s")
+            python_client = load_python(str(service.scoring_uri), body, auth)
+        finally:
+            service.delete()  # replicas outlive a server by design (restarts adopt them)
     return {"gateway": gateway, "replica": replica, "python_client": python_client}
 
 

@@ -7,7 +7,9 @@ The public API is what this module exports (a test guards the list)::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# Not `from typing import …`: typing costs ~10 ms to import, and helper processes
+# (kuznia.blobs.pack_worker) import this package before anything else.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -33,6 +35,8 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; the names load lazily below
+    from typing import Any
+
     from kuznia.entities.experiments import ViewType  # noqa: F401
     from kuznia.entities.runs import RunStatus  # noqa: F401
     from kuznia.sdk.compute import ComputeTarget, LocalCompute  # noqa: F401

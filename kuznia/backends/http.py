@@ -14,6 +14,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter
 
 from kuznia.backends.http_assets import API, HttpAssetsMixin, _seg
+from kuznia.blobs.snapshots import hash_file
 from kuznia.blobs.store import CHUNK_SIZE, read_chunks
 from kuznia.entities.common import check_name, check_run_id
 from kuznia.entities.compute import ComputeTarget, ComputeTargetCreate, ComputeTargetUpdate
@@ -282,6 +283,16 @@ class HttpBackend(HttpAssetsMixin):
                 pack, size = [], 0
         if pack:
             self._send_pack(workspace, pack)
+
+    def expect_files(self, workspace: str) -> None:
+        pass  # files are hashed here, then only what the server lacks travels
+
+    def upload_files(self, workspace: str, paths: list[str]) -> list[str]:
+        digests = [hash_file(p) for p in paths]
+        missing = set(self.missing_blobs(workspace, digests))
+        self.upload_blobs(workspace, [(d, Path(p)) for d, p in
+                                      {d: p for d, p in zip(digests, paths, strict=True) if d in missing}.items()])
+        return digests
 
     def _send_pack(self, workspace: str, files: list[tuple[str, Path]]) -> None:
         buffer = io.BytesIO()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
+from kuznia.blobs.packs import file_chunks
 from kuznia.blobs.store import read_chunks
 from kuznia.entities.compute import ComputeTarget, ComputeTargetCreate, ComputeTargetUpdate
 from kuznia.entities.deployments import (
@@ -222,11 +222,13 @@ class LocalBackend:
         return snapshots.missing_blobs(self._scope(workspace), BlobDigests(digests=digests))
 
     def upload_blobs(self, workspace: str, files: list[tuple[str, Path]]) -> None:
-        def contents(path: Path) -> Iterator[bytes]:
-            with open(path, "rb") as handle:
-                yield from read_chunks(handle)
+        snapshots.upload_blobs(self._scope(workspace), ((digest, file_chunks(path)) for digest, path in files))
 
-        snapshots.upload_blobs(self._scope(workspace), ((digest, contents(path)) for digest, path in files))
+    def expect_files(self, workspace: str) -> None:
+        snapshots.expect_local_files(self._scope(workspace))
+
+    def upload_files(self, workspace: str, paths: list[str]) -> list[str]:
+        return snapshots.upload_local_files(self._scope(workspace), paths)
 
     def create_snapshot(self, workspace: str, data: SnapshotCreate) -> Snapshot:
         return snapshots.create_snapshot(self._scope(workspace), data)

@@ -1,5 +1,1 @@
-"""Content-addressed blob storage over fsspec."""
-
-from kuznia.blobs.store import BlobStore
-
-__all__ = ["BlobStore"]
+"""Content-addressed blob storage over fsspec (store.py) in loose files and packs (packs.py)."""

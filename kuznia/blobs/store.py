@@ -2,7 +2,9 @@
 
 Blobs are written once: to a temporary name first, then renamed into place
 (or put as one object on object stores), so a reader never sees half a blob and
-a crash leaves at most an orphan temp file. Equal content is stored once.
+a crash leaves at most an orphan temp file. A blob is a file of its own ("loose")
+or one of many in a pack (packs.py), which is how many small files are stored at
+once. Readers ask by digest and do not know which.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from typing import IO, BinaryIO
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from kuznia.blobs.pack_worker import pack_local_files, warm_up
+from kuznia.blobs.packs import (
+    MAGIC,
+    PACKS_DIR,
+    FinishedPack,
+    PackIndexes,
+    PackSlice,
+    pack_blobs,
+)
 from kuznia.errors import InvalidInput, NotFound
 
 CHUNK_SIZE = 1024 * 1024
@@ -47,20 +58,62 @@ class BlobStore:
         self.is_local = isinstance(self.fs, LocalFileSystem)
         if self.is_local:
             Path(self.root, "tmp").mkdir(parents=True, exist_ok=True)
+        self.packs = PackIndexes(self.fs, f"{self.root}/{PACKS_DIR}")
 
     def _path(self, digest: str) -> str:
         check_digest(digest)
         return f"{self.root}/sha256/{digest[:2]}/{digest[2:4]}/{digest}"
 
     def exists(self, digest: str) -> bool:
-        return bool(self.fs.exists(self._path(digest)))
+        return bool(self.fs.exists(self._path(digest))) or self.packs.locate(digest) is not None
+
+    @property
+    def _tmp_dir(self) -> Path:
+        return Path(self.root, "tmp") if self.is_local else Path(tempfile.gettempdir())
+
+    def put_pack(self, blobs: Iterable[Iterable[bytes]]) -> tuple[list[tuple[str, int]], list[str]]:
+        """Store many blobs (each given as its chunks) in one pack: (digest, size) of each, in
+        order, and the name of the pack."""
+        stored, pack = pack_blobs(blobs, self._tmp_dir)
+        return stored, self._publish([pack])
+
+    def expect_files(self) -> None:
+        """Many local files are about to be stored: get helper processes ready."""
+        warm_up(self._tmp_dir)
+
+    def put_files(self, paths: list[str]) -> tuple[list[tuple[str, int]], list[str]]:
+        """Store local files in packs, each read once: (digest, size) of each, in order, and
+        the names of the packs."""
+        stored, packs = pack_local_files(paths, self._tmp_dir)
+        return stored, self._publish(packs)
+
+    def _publish(self, packs: list[FinishedPack]) -> list[str]:
+        """Move packs into place: the pack first, then its index, which makes it visible."""
+        folder = f"{self.root}/{PACKS_DIR}"
+        published = []
+        try:
+            for pack in packs:
+                if len(pack.index) <= len(MAGIC):
+                    continue  # nothing in it
+                if self.is_local:
+                    Path(folder).mkdir(parents=True, exist_ok=True)
+                    os.replace(pack.tmp_pack, f"{folder}/{pack.name}.pack")
+                    os.replace(pack.tmp_index, f"{folder}/{pack.name}.idx")
+                else:
+                    self.fs.put_file(str(pack.tmp_pack), f"{folder}/{pack.name}.pack")
+                    self.fs.put_file(str(pack.tmp_index), f"{folder}/{pack.name}.idx")
+                self.packs.add(pack.name, pack.index)
+                published.append(pack.name)
+        finally:
+            for pack in packs:
+                pack.discard()
+        return published
 
     def put_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
         """Store the bytes of ``chunks``; return (digest, size). Never holds the whole blob in memory."""
         hasher = hashlib.sha256()
         size = 0
-        tmp_dir = Path(self.root, "tmp") if self.is_local else Path(tempfile.gettempdir())
-        tmp = tmp_dir / f"upload-{uuid.uuid4().hex}"
+        tmp = self._tmp_dir / f"upload-{uuid.uuid4().hex}"
         try:
             with open(tmp, "wb") as out:
                 for chunk in chunks:
@@ -93,12 +146,17 @@ class BlobStore:
         else:
             self.fs.put_file(str(tmp), final)
 
-    def open(self, digest: str) -> BinaryIO:
+    def open(self, digest: str) -> BinaryIO | PackSlice:
         path = self._path(digest)
         try:
             return self.fs.open(path, "rb")
         except FileNotFoundError:
-            raise NotFound(f"blob {digest} is missing from the store") from None
+            pass
+        packed = self.packs.locate(digest)
+        if packed is None:
+            raise NotFound(f"blob {digest} is missing from the store")
+        pack, offset, size = packed
+        return PackSlice(self.fs.open(pack, "rb"), offset, size)
 
     def iter_bytes(self, digest: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
         with self.open(digest) as handle:

@@ -29,6 +29,22 @@ class ManifestEntry(Entity):
         except Exception as exc:  # InvalidInput -> a field error naming the path
             raise ValueError(str(exc)) from None
 
+    @classmethod
+    def trusted(cls, path: str, digest: str, size: int, mode: int) -> ManifestEntry:
+        """An entry from values this process made itself (a folder it walked, digests it
+        computed), unvalidated like ``model_construct`` but ~4× cheaper: 10,000 entries of a
+        snapshot took 20–40 ms through model_construct. A test checks it equals a validated one."""
+        entry = cls.__new__(cls)
+        _set(entry, "__dict__", {"path": path, "digest": digest, "size": size, "mode": mode})
+        _set(entry, "__pydantic_fields_set__", set(_ENTRY_FIELDS))
+        _set(entry, "__pydantic_extra__", None)
+        _set(entry, "__pydantic_private__", None)
+        return entry
+
+
+_set = object.__setattr__
+_ENTRY_FIELDS = frozenset(ManifestEntry.model_fields)
+
 
 class SnapshotCreate(Entity):
     """A folder as a manifest: every file's relative path, SHA-256, size and mode."""

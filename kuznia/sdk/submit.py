@@ -11,6 +11,7 @@ from kuznia.blobs.snapshots import (
     build_manifest,
     check_limits,
     folder_fingerprint,
+    older_objects_frozen,
     walk_source,
 )
 from kuznia.entities.runs import Run as RunEntity
@@ -20,6 +21,8 @@ from kuznia.errors import InvalidInput, NotFound
 from kuznia.sdk.git import git_properties
 from kuznia.settings import kuznia_home
 
+MANY_FILES = 2000
+
 if TYPE_CHECKING:
     from kuznia.sdk.experiment import Experiment
     from kuznia.sdk.run import Run
@@ -28,25 +31,31 @@ if TYPE_CHECKING:
 
 
 def snapshot_folder(workspace: Workspace, source: Path, reuse: bool = True) -> Snapshot:
-    """Snapshot ``source``: unchanged files are neither re-read nor uploaded again, and an
-    unchanged folder gives the snapshot made last time (``reuse``) without asking the workspace."""
-    files = list(walk_source(source))
-    check_limits(files, SnapshotLimits.from_environment(), source)
+    """Snapshot ``source``: files are read once, hashed and uploaded in the same pass;
+    unchanged files are neither re-read nor uploaded again, and an unchanged folder gives
+    the snapshot made last time (``reuse``) without asking the workspace."""
+    with older_objects_frozen():
+        return _snapshot_folder(workspace, source, reuse)
+
+
+def _snapshot_folder(workspace: Workspace, source: Path, reuse: bool) -> Snapshot:
     cache = HashCache(kuznia_home() / "cache" / "snapshots", source)
+    backend = workspace._backend
+    files = []
+    for f in walk_source(source):
+        files.append(f)
+        if len(files) == MANY_FILES and not cache.entries:
+            # never snapshotted here and big: every file will be read, so let the backend
+            # get ready (start helper processes) while the rest of the folder is listed
+            backend.expect_files(workspace.name)
+    check_limits(files, SnapshotLimits.from_environment(), source)
     place = f"{workspace.id}@{sorted(workspace.location.items())}"
     fingerprint = folder_fingerprint(files)
     known = cache.snapshot(place, fingerprint) if reuse else None
     if known is not None:
         return Snapshot.model_validate(known)
-    entries = build_manifest(files, cache)
-    backend = workspace._backend
-    missing = set(backend.missing_blobs(workspace.name, [e.digest for e in entries]))
-    if missing:
-        by_digest: dict[str, Path] = {}
-        for f, e in zip(files, entries, strict=True):
-            if e.digest in missing:
-                by_digest.setdefault(e.digest, f.absolute)
-        backend.upload_blobs(workspace.name, list(by_digest.items()))
+    entries = build_manifest(files, cache, store=lambda paths: backend.upload_files(workspace.name, paths),
+                             missing=lambda digests: backend.missing_blobs(workspace.name, digests))
     snapshot = backend.create_snapshot(workspace.name, SnapshotCreate.model_construct(entries=entries))
     cache.remember_snapshot(place, fingerprint, snapshot.model_dump(mode="json"))
     cache.save()

@@ -32,30 +32,62 @@ MAX_SNAPSHOT_BYTES = int(os.environ.get("KUZNIA_SERVER_SNAPSHOT_MAX_BYTES", 10 *
 def missing_blobs(scope: Scope, digests: BlobDigests) -> list[str]:
     """The digests this workspace has not uploaded yet (in the order given)."""
     scope.require(Action.WRITE, "snapshots")
-    digests = parse(BlobDigests, digests)
+    return _missing(scope, parse(BlobDigests, digests).digests)
+
+
+def _missing(scope: Scope, digests: list[str]) -> list[str]:
+    """What the workspace lacks of ``digests``: neither in a pack it uploaded nor uploaded alone."""
+    wanted = list(dict.fromkeys(digests))
     with scope.stores.db.read() as conn:
-        known = store.known_digests(conn, scope.workspace_id, digests.digests)
-    return [d for d in dict.fromkeys(digests.digests) if d not in known]
+        owned = store.owned_packs(conn, scope.workspace_id)
+        held = scope.stores.blobs.packs.holders(wanted) if owned else {}
+        rest = [d for d in wanted if not (held.get(d, set()) & owned)]
+        known = store.known_digests(conn, scope.workspace_id, rest) if rest else set()
+    return [d for d in rest if d not in known]
 
 
 def upload_blob(scope: Scope, digest: str, chunks: Iterable[bytes]) -> None:
     """Store one blob; refused (and not kept for this workspace) unless its SHA-256 is ``digest``."""
-    upload_blobs(scope, [(digest, chunks)])
+    check_digest(digest)
+    scope.require(Action.WRITE, "snapshots")
+    actual, size = scope.stores.blobs.put_stream(chunks)
+    if actual != digest:
+        raise InvalidInput(f"blob content of {digest} has digest {actual}; the upload was corrupted")
+    with scope.stores.db.write() as conn:
+        store.add_blobs(conn, scope.workspace_id, [(digest, size)])
 
 
 def upload_blobs(scope: Scope, blobs: Iterable[tuple[str, Iterable[bytes]]]) -> None:
-    """Store blobs, each refused unless its SHA-256 is its digest, and record them for the
-    workspace in one transaction (a transaction per file made a 10,000-file snapshot slow)."""
+    """Store blobs in one pack, each refused unless its SHA-256 is its digest, and record them
+    for the workspace in one transaction (a file and a transaction per blob made a
+    10,000-file snapshot slow)."""
     scope.require(Action.WRITE, "snapshots")
-    stored: list[tuple[str, int]] = []
-    for digest, chunks in blobs:
-        check_digest(digest)
-        actual, size = scope.stores.blobs.put_stream(chunks)
-        if actual != digest:
-            raise InvalidInput(f"blob content has digest {actual}, not {digest}; the upload was corrupted")
-        stored.append((digest, size))
-    with scope.stores.db.write() as conn:
-        store.add_blobs(conn, scope.workspace_id, stored)
+    claimed: list[str] = []
+
+    def contents() -> Iterator[Iterable[bytes]]:
+        for digest, chunks in blobs:
+            claimed.append(check_digest(digest))
+            yield chunks
+
+    stored, packs = scope.stores.blobs.put_pack(contents())
+    _record(scope, claimed, stored, packs)
+
+
+def expect_local_files(scope: Scope) -> None:
+    """Many local files are about to be uploaded (a first snapshot of a folder)."""
+    scope.require(Action.WRITE, "snapshots")
+    scope.stores.blobs.expect_files()
+
+
+def upload_local_files(scope: Scope, paths: list[str]) -> list[str]:
+    """Store files of this machine, hashing them as they are packed (each read once); their
+    digests, in order. Only for the in-process backend: the server never reads local paths
+    for a client."""
+    scope.require(Action.WRITE, "snapshots")
+    stored, packs = scope.stores.blobs.put_files(paths)
+    digests = [digest for digest, _ in stored]
+    _record(scope, digests, stored, packs)
+    return digests
 
 
 def upload_blob_pack(scope: Scope, stream: IO[bytes]) -> int:
@@ -66,27 +98,38 @@ def upload_blob_pack(scope: Scope, stream: IO[bytes]) -> int:
     Returns how many blobs were stored.
     """
     scope.require(Action.WRITE, "snapshots")
-    stored: list[tuple[str, int]] = []
-    try:
+    claimed: list[str] = []
+
+    def members() -> Iterator[Iterable[bytes]]:
         with tarfile.open(fileobj=stream, mode="r|") as pack:
             for member in pack:
                 if not member.isfile():
                     raise InvalidInput(f"blob pack: {member.name!r} is not a regular file")
                 try:
-                    check_digest(member.name)
+                    claimed.append(check_digest(member.name))
                 except InvalidInput:
                     raise InvalidInput(f"blob pack: member {member.name[:80]!r} is not named by a SHA-256 digest") from None
                 handle = pack.extractfile(member)
                 assert handle is not None
-                actual, size = scope.stores.blobs.put_stream(read_chunks(handle))
-                if actual != member.name:
-                    raise InvalidInput(f"blob pack: content of {member.name} has digest {actual}")
-                stored.append((actual, size))
+                yield read_chunks(handle)
+
+    try:
+        stored, packs = scope.stores.blobs.put_pack(members())
     except tarfile.TarError as exc:
         raise InvalidInput(f"blob pack: not a readable tar stream ({exc})") from None
-    with scope.stores.db.write() as conn:
-        store.add_blobs(conn, scope.workspace_id, stored)
+    _record(scope, claimed, stored, packs, what="blob pack: content of")
     return len(stored)
+
+
+def _record(scope: Scope, claimed: list[str], stored: list[tuple[str, int]], packs: list[str],
+            what: str = "blob content of") -> None:
+    """Give the workspace the packs just written, unless a blob is not what it claimed to be
+    (then nothing: the packs stay in the store, owned by no workspace)."""
+    for digest, (actual, _) in zip(claimed, stored, strict=True):
+        if actual != digest:
+            raise InvalidInput(f"{what} {digest} has digest {actual}; the upload was corrupted")
+    with scope.stores.db.write() as conn:
+        store.add_packs(conn, scope.workspace_id, packs)
 
 
 def create_snapshot(scope: Scope, data: SnapshotCreate) -> Snapshot:
@@ -97,7 +140,7 @@ def create_snapshot(scope: Scope, data: SnapshotCreate) -> Snapshot:
     total = sum(e.size for e in data.entries)
     if total > MAX_SNAPSHOT_BYTES:
         raise InvalidInput(f"snapshot of {total} bytes is over this server's limit of {MAX_SNAPSHOT_BYTES}")
-    missing = missing_blobs(scope, BlobDigests(digests=[e.digest for e in data.entries]))
+    missing = _missing(scope, [e.digest for e in data.entries])
     if missing:
         raise InvalidInput(f"snapshot: {len(missing)} file(s) were not uploaded first, e.g. blob {missing[0]}")
     snapshot_id, manifest = canonical_manifest(data.entries)

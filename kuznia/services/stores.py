@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kuznia.blobs import BlobStore
+from kuznia.blobs.store import BlobStore
 from kuznia.errors import InvalidInput, NotFound
 from kuznia.settings import kuznia_home
 from kuznia.store.database import Database

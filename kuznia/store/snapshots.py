@@ -6,28 +6,32 @@ from sqlalchemy import Connection, select
 
 from kuznia.entities.common import utcnow
 from kuznia.entities.snapshots import Snapshot
-from kuznia.store.dialects import insert_ignore
-from kuznia.store.tables import snapshots, workspace_blobs
-
-_IN_BATCH = 500
+from kuznia.store.dialects import among, insert_ignore
+from kuznia.store.tables import snapshots, workspace_blobs, workspace_packs
 
 
 def known_digests(conn: Connection, workspace_id: str, digests: list[str]) -> set[str]:
-    found: set[str] = set()
-    unique = sorted(set(digests))
-    for start in range(0, len(unique), _IN_BATCH):
-        part = unique[start : start + _IN_BATCH]
-        found.update(conn.execute(
-            select(workspace_blobs.c.digest).where(
-                workspace_blobs.c.workspace_id == workspace_id, workspace_blobs.c.digest.in_(part))
-        ).scalars())
-    return found
+    if not digests:
+        return set()
+    return set(conn.execute(
+        select(workspace_blobs.c.digest).where(
+            workspace_blobs.c.workspace_id == workspace_id, among(conn, workspace_blobs.c.digest, sorted(set(digests))))
+    ).scalars())
 
 
 def add_blobs(conn: Connection, workspace_id: str, blobs: list[tuple[str, int]]) -> None:
     insert_ignore(conn, workspace_blobs, [
         {"workspace_id": workspace_id, "digest": d, "size": s} for d, s in blobs
-    ])
+    ], count=False)
+
+
+def add_packs(conn: Connection, workspace_id: str, packs: list[str]) -> None:
+    insert_ignore(conn, workspace_packs, [{"workspace_id": workspace_id, "pack": p} for p in packs], count=False)
+
+
+def owned_packs(conn: Connection, workspace_id: str) -> set[str]:
+    return set(conn.execute(
+        select(workspace_packs.c.pack).where(workspace_packs.c.workspace_id == workspace_id)).scalars())
 
 
 def insert_snapshot(conn: Connection, workspace_id: str, snapshot_id: str, file_count: int, total_bytes: int) -> Snapshot:

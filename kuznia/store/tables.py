@@ -181,6 +181,16 @@ workspace_blobs = Table(
     Column("size", BigInteger, nullable=False),
 )
 
+# Packs a workspace has uploaded (kuznia/blobs/packs.py): it holds every blob in them. One
+# row per upload instead of one per blob: recording 10,000 rows cost more than packing
+# the 10,000 files.
+workspace_packs = Table(
+    "workspace_packs",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("pack", String(32), primary_key=True),
+)
+
 snapshots = Table(
     "snapshots",
     metadata,

@@ -207,8 +207,8 @@ def test_the_same_source_is_uploaded_once(ws, tmp_path, monkeypatch):
     src = factories.source_folder(tmp_path / "src", {"a.py": "print('a')\n", "data/b.txt": "b" * 1000})
     exp = factories.experiment(ws)
     uploads: list[int] = []
-    real = ws._backend.upload_blobs
-    monkeypatch.setattr(ws._backend, "upload_blobs", lambda w, files: (uploads.append(len(files)), real(w, files)))
+    real = ws._backend.upload_files
+    monkeypatch.setattr(ws._backend, "upload_files", lambda w, files: (uploads.append(len(files)), real(w, files))[1])
     first = exp.submit(ScriptRunConfig(src, "a.py"))
     second = exp.submit(ScriptRunConfig(src, "a.py"))
     assert uploads == [2]  # the second submit uploaded nothing

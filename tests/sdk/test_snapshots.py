@@ -116,7 +116,7 @@ def test_the_hash_cache_skips_unchanged_files(tmp_path, monkeypatch):
     import kuznia.blobs.snapshots as module
 
     real = module.hash_file
-    monkeypatch.setattr(module, "hash_file", lambda p: (hashed.append(p.name), real(p))[1])
+    monkeypatch.setattr(module, "hash_file", lambda p: (hashed.append(os.path.basename(p)), real(p))[1])
     again = build_manifest(list(walk_source(src)), HashCache(cache_dir, src))
     assert hashed == [] and [e.digest for e in again] == [e.digest for e in first]
     (src / "a.py").write_text("changed")
