@@ -8,6 +8,7 @@ of ``kuznia.errors``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -130,11 +131,10 @@ class Backend(Protocol):
     # snapshots
     def missing_blobs(self, workspace: str, digests: list[str]) -> list[str]: ...
     def upload_blobs(self, workspace: str, files: list[tuple[str, Path]]) -> None: ...
-    def expect_files(self, workspace: str) -> None:
-        """Many local files will soon go to ``upload_files``: a chance to get ready."""
-    def upload_files(self, workspace: str, paths: list[str]) -> list[str]:
+    def upload_files(self, workspace: str, paths: Iterable[str]) -> list[str]:
         """Make local files blobs of the workspace (only those it lacks travel); their
-        SHA-256 digests, in order."""
+        SHA-256 digests, in order. ``paths`` may still be listing the files: the in-process
+        backend starts reading them meanwhile."""
         ...
     def create_snapshot(self, workspace: str, data: SnapshotCreate) -> Snapshot: ...
     def get_snapshot_manifest(self, workspace: str, snapshot_id: str) -> SnapshotManifest: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -284,10 +285,8 @@ class HttpBackend(HttpAssetsMixin):
         if pack:
             self._send_pack(workspace, pack)
 
-    def expect_files(self, workspace: str) -> None:
-        pass  # files are hashed here, then only what the server lacks travels
-
-    def upload_files(self, workspace: str, paths: list[str]) -> list[str]:
+    def upload_files(self, workspace: str, paths: Iterable[str]) -> list[str]:
+        paths = list(paths)
         digests = [hash_file(p) for p in paths]
         missing = set(self.missing_blobs(workspace, digests))
         self.upload_blobs(workspace, [(d, Path(p)) for d, p in

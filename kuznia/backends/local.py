@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -224,10 +225,7 @@ class LocalBackend:
     def upload_blobs(self, workspace: str, files: list[tuple[str, Path]]) -> None:
         snapshots.upload_blobs(self._scope(workspace), ((digest, file_chunks(path)) for digest, path in files))
 
-    def expect_files(self, workspace: str) -> None:
-        snapshots.expect_local_files(self._scope(workspace))
-
-    def upload_files(self, workspace: str, paths: list[str]) -> list[str]:
+    def upload_files(self, workspace: str, paths: Iterable[str]) -> list[str]:
         return snapshots.upload_local_files(self._scope(workspace), paths)
 
     def create_snapshot(self, workspace: str, data: SnapshotCreate) -> Snapshot:

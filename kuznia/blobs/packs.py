@@ -4,10 +4,12 @@ A blob per file costs a file creation, a rename and a folder lookup each; for a 
 folder of 10,000 small files that was ~2 s, ten times ``tar -cf`` of the same folder.
 A pack is written in one stream instead: ``packs/<id>.pack`` holds the blobs one after
 another, ``packs/<id>.idx`` lists them sorted by digest (``KZPACK1\\n``, then per blob
-32 bytes of SHA-256, 8 of offset, 8 of size, big-endian) so a lookup is a binary search.
-The index is written after the pack and both are renamed into place, so a pack is
-visible only once whole. A blob may live loose, in a pack or in both; content is what
-its name says either way.
+32 bytes of SHA-256, 8 of offset, 8 of size, big-endian). The index is written after the
+pack and both are renamed into place, so a pack is visible only once whole. A blob may
+live loose, in a pack or in both; content is what its name says either way.
+
+Helper processes import this module first thing (pack_worker.py): it imports only what
+they need, quickly.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import hashlib
 import os
 import struct
 import threading
-import uuid
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from typing import Any, BinaryIO
 
 MAGIC = b"KZPACK1\n"
 RECORD = struct.Struct(">32sQQ")
@@ -38,7 +42,7 @@ class PackWriter:
     """
 
     def __init__(self, tmp_dir: Path) -> None:
-        self.name = uuid.uuid4().hex
+        self.name = os.urandom(16).hex()
         self.tmp_pack = tmp_dir / f"pack-{self.name}.pack"
         self.tmp_index = tmp_dir / f"pack-{self.name}.idx"
         self.offset = 0
@@ -151,9 +155,9 @@ class PackIndexes:
         name, offset, size = places[0]
         return f"{self.folder}/{name}.pack", offset, size
 
-    def holders(self, digests: list[str]) -> dict[str, set[str]]:
-        """The packs holding each of ``digests`` that some pack holds."""
-        return {d: {name for name, _, _ in places} for d, places in self._places(digests).items()}
+    def held_in(self, digests: list[str], packs: set[str]) -> set[str]:
+        """Which of ``digests`` one of ``packs`` holds."""
+        return {d for d, places in self._places(digests).items() if any(p[0] in packs for p in places)}
 
     def add(self, name: str, index: bytes) -> None:
         """A pack this process has just published."""
@@ -161,19 +165,10 @@ class PackIndexes:
             self._take(name, index)
 
     def _places(self, digests: list[str]) -> dict[str, list[tuple[str, int, int]]]:
-        found = {}
-        unknown = []
-        for digest in digests:
-            places = self._where.get(bytes.fromhex(digest))
-            if places:
-                found[digest] = places
-            else:
-                unknown.append(digest)
-        if unknown and self._refresh():
-            for digest in unknown:
-                places = self._where.get(bytes.fromhex(digest))
-                if places:
-                    found[digest] = places
+        where = self._where
+        found = {d: places for d in digests if (places := where.get(bytes.fromhex(d)))}
+        if len(found) < len(digests) and self._refresh():
+            found.update((d, places) for d in digests if d not in found and (places := where.get(bytes.fromhex(d))))
         return found
 
     def _refresh(self) -> bool:

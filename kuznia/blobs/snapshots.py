@@ -13,6 +13,7 @@ import contextlib
 import gc
 import hashlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -22,11 +23,12 @@ from pathlib import Path
 import orjson
 import pathspec
 
-from kuznia.entities.paths import check_relative_path
+from kuznia.entities.paths import MAX_PATH_LENGTH, MAX_SEGMENT_LENGTH, check_relative_path
 from kuznia.entities.snapshots import ManifestEntry
 from kuznia.errors import InvalidInput
 
 ALWAYS_SKIPPED = {".git", ".kuznia"}
+_UNUSUAL_NAME = re.compile(r"[\x00-\x1f\x7f\\]|^[A-Za-z]:")  # what check_relative_path refuses in a name
 IGNORE_FILES = (".amlignore", ".kuzniaignore")
 DEFAULT_MAX_BYTES = 300 * 1024 * 1024
 DEFAULT_MAX_FILES = 2000
@@ -107,7 +109,10 @@ def _walk(root: Path, folder: str, rel_folder: str, stack: list[tuple[str, paths
                 continue
             if stack and _ignored(rel, False, stack):
                 continue
-            check_relative_path(rel, "file name in the source directory")
+            if _UNUSUAL_NAME.search(entry.name) or len(rel) > MAX_PATH_LENGTH or len(entry.name) > MAX_SEGMENT_LENGTH:
+                # the folder part is checked already and scandir never names '.' or '..':
+                # only an unusual name needs the full check (which raises, naming it)
+                check_relative_path(rel, "file name in the source directory")
             if entry.is_symlink():
                 target = Path(entry.path).resolve()
                 try:

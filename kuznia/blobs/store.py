@@ -21,7 +21,6 @@ from typing import IO, BinaryIO
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from kuznia.blobs.pack_worker import pack_local_files, warm_up
 from kuznia.blobs.packs import (
     MAGIC,
     PACKS_DIR,
@@ -30,6 +29,7 @@ from kuznia.blobs.packs import (
     PackSlice,
     pack_blobs,
 )
+from kuznia.blobs.parallel_packing import pack_local_files
 from kuznia.errors import InvalidInput, NotFound
 
 CHUNK_SIZE = 1024 * 1024
@@ -77,13 +77,9 @@ class BlobStore:
         stored, pack = pack_blobs(blobs, self._tmp_dir)
         return stored, self._publish([pack])
 
-    def expect_files(self) -> None:
-        """Many local files are about to be stored: get helper processes ready."""
-        warm_up(self._tmp_dir)
-
-    def put_files(self, paths: list[str]) -> tuple[list[tuple[str, int]], list[str]]:
-        """Store local files in packs, each read once: (digest, size) of each, in order, and
-        the names of the packs."""
+    def put_files(self, paths: Iterable[str]) -> tuple[list[tuple[str, int]], list[str]]:
+        """Store local files in packs, each read once, as ``paths`` names them (it may still be
+        listing them): (digest, size) of each, in order, and the names of the packs."""
         stored, packs = pack_local_files(paths, self._tmp_dir)
         return stored, self._publish(packs)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kuznia.blobs.snapshots import (
     HashCache,
     SnapshotLimits,
+    SourceFile,
     build_manifest,
     check_limits,
     folder_fingerprint,
@@ -16,12 +18,10 @@ from kuznia.blobs.snapshots import (
 )
 from kuznia.entities.runs import Run as RunEntity
 from kuznia.entities.runs import RunSubmit
-from kuznia.entities.snapshots import Snapshot, SnapshotCreate
+from kuznia.entities.snapshots import ManifestEntry, Snapshot, SnapshotCreate
 from kuznia.errors import InvalidInput, NotFound
 from kuznia.sdk.git import git_properties
 from kuznia.settings import kuznia_home
-
-MANY_FILES = 2000
 
 if TYPE_CHECKING:
     from kuznia.sdk.experiment import Experiment
@@ -41,25 +41,54 @@ def snapshot_folder(workspace: Workspace, source: Path, reuse: bool = True) -> S
 def _snapshot_folder(workspace: Workspace, source: Path, reuse: bool) -> Snapshot:
     cache = HashCache(kuznia_home() / "cache" / "snapshots", source)
     backend = workspace._backend
-    files = []
-    for f in walk_source(source):
-        files.append(f)
-        if len(files) == MANY_FILES and not cache.entries:
-            # never snapshotted here and big: every file will be read, so let the backend
-            # get ready (start helper processes) while the rest of the folder is listed
-            backend.expect_files(workspace.name)
-    check_limits(files, SnapshotLimits.from_environment(), source)
+    limits = SnapshotLimits.from_environment()
     place = f"{workspace.id}@{sorted(workspace.location.items())}"
-    fingerprint = folder_fingerprint(files)
-    known = cache.snapshot(place, fingerprint) if reuse else None
-    if known is not None:
-        return Snapshot.model_validate(known)
-    entries = build_manifest(files, cache, store=lambda paths: backend.upload_files(workspace.name, paths),
-                             missing=lambda digests: backend.missing_blobs(workspace.name, digests))
+    if cache.entries:  # snapshotted before: unchanged files are not read again
+        files = list(walk_source(source))
+        check_limits(files, limits, source)
+        fingerprint = folder_fingerprint(files)
+        known = cache.snapshot(place, fingerprint) if reuse else None
+        if known is not None:
+            return Snapshot.model_validate(known)
+        entries = build_manifest(files, cache, store=lambda paths: backend.upload_files(workspace.name, paths),
+                                 missing=lambda digests: backend.missing_blobs(workspace.name, digests))
+    else:
+        files, entries = _read_while_listing(workspace, source, limits, cache)
+        fingerprint = folder_fingerprint(files)
     snapshot = backend.create_snapshot(workspace.name, SnapshotCreate.model_construct(entries=entries))
     cache.remember_snapshot(place, fingerprint, snapshot.model_dump(mode="json"))
     cache.save()
     return snapshot
+
+
+class _OverLimit(Exception):
+    pass
+
+
+def _read_while_listing(workspace: Workspace, source: Path, limits: SnapshotLimits,
+                        cache: HashCache) -> tuple[list[SourceFile], list[ManifestEntry]]:
+    """A first snapshot: every file is read, so the backend reads them as they are listed
+    (locally, helper processes start on them before the listing ends). Over a limit,
+    nothing is kept and the error names the largest files."""
+    files: list[SourceFile] = []
+
+    def listed() -> Iterator[str]:
+        total = 0
+        for f in walk_source(source):
+            files.append(f)
+            total += f.size
+            if len(files) > limits.max_files or total > limits.max_bytes:
+                raise _OverLimit
+            yield f.absolute
+
+    try:
+        digests = workspace._backend.upload_files(workspace.name, listed())
+    except _OverLimit:
+        check_limits(list(walk_source(source)), limits, source)
+        raise InvalidInput(f"source_directory {source} changed while it was being read; submit again") from None
+    for f, digest in zip(files, digests, strict=True):
+        cache.remember(f, digest)
+    return files, [ManifestEntry.trusted(f.path, d, f.size, f.mode) for f, d in zip(files, digests, strict=True)]
 
 
 def submit(experiment: Experiment, config: ScriptRunConfig, tags: dict[str, Any] | None = None,

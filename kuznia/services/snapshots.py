@@ -40,8 +40,8 @@ def _missing(scope: Scope, digests: list[str]) -> list[str]:
     wanted = list(dict.fromkeys(digests))
     with scope.stores.db.read() as conn:
         owned = store.owned_packs(conn, scope.workspace_id)
-        held = scope.stores.blobs.packs.holders(wanted) if owned else {}
-        rest = [d for d in wanted if not (held.get(d, set()) & owned)]
+        held = scope.stores.blobs.packs.held_in(wanted, owned) if owned else set()
+        rest = [d for d in wanted if d not in held]
         known = store.known_digests(conn, scope.workspace_id, rest) if rest else set()
     return [d for d in rest if d not in known]
 
@@ -73,13 +73,7 @@ def upload_blobs(scope: Scope, blobs: Iterable[tuple[str, Iterable[bytes]]]) -> 
     _record(scope, claimed, stored, packs)
 
 
-def expect_local_files(scope: Scope) -> None:
-    """Many local files are about to be uploaded (a first snapshot of a folder)."""
-    scope.require(Action.WRITE, "snapshots")
-    scope.stores.blobs.expect_files()
-
-
-def upload_local_files(scope: Scope, paths: list[str]) -> list[str]:
+def upload_local_files(scope: Scope, paths: Iterable[str]) -> list[str]:
     """Store files of this machine, hashing them as they are packed (each read once); their
     digests, in order. Only for the in-process backend: the server never reads local paths
     for a client."""

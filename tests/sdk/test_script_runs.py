@@ -208,7 +208,13 @@ def test_the_same_source_is_uploaded_once(ws, tmp_path, monkeypatch):
     exp = factories.experiment(ws)
     uploads: list[int] = []
     real = ws._backend.upload_files
-    monkeypatch.setattr(ws._backend, "upload_files", lambda w, files: (uploads.append(len(files)), real(w, files))[1])
+
+    def counting(workspace: str, paths) -> list[str]:  # noqa: ANN001 - an iterable that may still be listing
+        paths = list(paths)
+        uploads.append(len(paths))
+        return real(workspace, paths)
+
+    monkeypatch.setattr(ws._backend, "upload_files", counting)
     first = exp.submit(ScriptRunConfig(src, "a.py"))
     second = exp.submit(ScriptRunConfig(src, "a.py"))
     assert uploads == [2]  # the second submit uploaded nothing
