@@ -58,7 +58,9 @@ def pack_local_files(paths: Iterable[str], tmp_dir: Path) -> tuple[list[tuple[st
     """Pack local files, named by an iterable that may still be listing them; (digest, size)
     of each, in order, and the packs made. On a machine with several cores, helper
     processes take a share (10,000 small files: ~200 ms of work for one process)."""
-    spare = min((os.cpu_count() or 1) - 1, MAX_HELPERS)
+    # helpers run this interpreter again: not when it is embedded in another program
+    runs_python = os.path.basename(sys.executable or "").lower().startswith("python")
+    spare = min((os.cpu_count() or 1) - 1, MAX_HELPERS) if runs_python else 0
     batches = _Batches()
     helpers: list[_Helper] = []
     packs: list[FinishedPack] = []

@@ -7,11 +7,19 @@ replica side saw (connections, requests) can be counted.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Awaitable, Callable
 
 import pytest
 
 from kuznia.serving.forward import ReplicaPool, ReplicaUnavailable
+
+
+def run_in_own_loop(scenario: Callable[[], Awaitable[None]]) -> None:
+    """asyncio.run in a thread of its own: other tests (Playwright) leave a loop running in this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
+
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"
 CHUNKED = (b"HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -70,7 +78,7 @@ def test_requests_share_one_kept_connection_and_bodies_arrive_whole() -> None:
         assert replica.connections == 1
         assert replica.requests == [b'{"data": [1]}', b'{"data": [2]}', b"x" * 200_000]
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
 
 
 def test_a_kept_connection_the_replica_closed_is_replaced_and_the_request_sent_once() -> None:
@@ -85,7 +93,7 @@ def test_a_kept_connection_the_replica_closed_is_replaced_and_the_request_sent_o
         assert replica.requests == [b"1", b"2"]
         assert replica.connections == 2
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
 
 
 def test_a_chunked_error_answer_is_passed_on_with_its_status() -> None:
@@ -98,7 +106,7 @@ def test_a_chunked_error_answer_is_passed_on_with_its_status() -> None:
             assert await pool.request(port, "POST", "/score", b"{}") == (500, b'{"error":1}')
             pool.close()
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
 
 
 def test_a_replica_that_does_not_answer_in_time_fails_the_request_without_a_retry() -> None:
@@ -114,7 +122,7 @@ def test_a_replica_that_does_not_answer_in_time_fails_the_request_without_a_retr
             pool.close()
         assert replica.requests == [b"slow"]
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
 
 
 def test_a_replica_that_dies_midway_or_is_gone_is_unavailable() -> None:
@@ -133,4 +141,4 @@ def test_a_replica_that_dies_midway_or_is_gone_is_unavailable() -> None:
         with pytest.raises(ReplicaUnavailable, match="cannot connect"):
             await pool.request(port, "POST", "/score", b"2")
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
