@@ -157,7 +157,8 @@ class PackIndexes:
 
     def held_in(self, digests: list[str], packs: set[str]) -> set[str]:
         """Which of ``digests`` one of ``packs`` holds."""
-        return {d for d, places in self._places(digests).items() if any(p[0] in packs for p in places)}
+        return {d for d, places in self._places(digests).items()
+                if places[0][0] in packs or any(p[0] in packs for p in places[1:])}
 
     def add(self, name: str, index: bytes) -> None:
         """A pack this process has just published."""
