@@ -213,7 +213,11 @@ class HashCache:
 def older_objects_frozen() -> Iterator[None]:
     """Let the garbage collector skip every object that existed before: a snapshot of
     10,000 files makes enough objects to trigger full collections, and each one walked the
-    whole SDK's heap (a third of a 10,000-file snapshot's time)."""
+    whole SDK's heap (a third of a 10,000-file snapshot's time). Left alone when the
+    application froze objects itself (a pre-forking server does): unfreezing would undo it."""
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield

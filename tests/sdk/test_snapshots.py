@@ -130,3 +130,21 @@ def test_bad_file_names_in_the_source_are_reported(tmp_path):
     (src / "bad\\name.py").write_text("")
     with pytest.raises(InvalidInput, match="bad"):
         paths(src)
+
+
+def test_a_snapshot_pauses_full_collections_but_keeps_what_the_application_froze():
+    import gc
+
+    from kuznia.blobs.snapshots import older_objects_frozen
+
+    gc.freeze()  # as a pre-forking server does
+    try:
+        frozen = gc.get_freeze_count()
+        with older_objects_frozen():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    with older_objects_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
