@@ -289,8 +289,8 @@ class HttpBackend(HttpAssetsMixin):
         paths = list(paths)
         digests = [hash_file(p) for p in paths]
         missing = set(self.missing_blobs(workspace, digests))
-        self.upload_blobs(workspace, [(d, Path(p)) for d, p in
-                                      {d: p for d, p in zip(digests, paths, strict=True) if d in missing}.items()])
+        lacking = {d: Path(p) for d, p in zip(digests, paths, strict=True) if d in missing}  # each content once
+        self.upload_blobs(workspace, list(lacking.items()))
         return digests
 
     def _send_pack(self, workspace: str, files: list[tuple[str, Path]]) -> None:

@@ -45,7 +45,7 @@ def main() -> None:
     except BaseException:
         writer.discard()
         raise
-    answer = memoryview(ANSWER + writer.name.encode() + b"".join(stored))
+    answer = memoryview(ANSWER + writer.pack.name.encode() + b"".join(stored))
     while answer:
         answer = answer[os.write(1, answer):]
 

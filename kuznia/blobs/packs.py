@@ -32,22 +32,35 @@ CHUNK_SIZE = 1024 * 1024
 WRITE_BYTES = 1 << 20  # written in pieces this big; little held, so freed memory is reused
 
 
+class TempPack:
+    """A pack in temporary files (``pack-<name>.pack`` / ``.idx`` in the folder given),
+    for the store to rename into place once its index is written."""
+
+    def __init__(self, tmp_dir: Path, name: str, index: bytes = b"") -> None:
+        self.name = name
+        self.tmp_pack = tmp_dir / f"pack-{name}.pack"
+        self.tmp_index = tmp_dir / f"pack-{name}.idx"
+        self.index = index
+
+    def discard(self) -> None:
+        self.tmp_pack.unlink(missing_ok=True)
+        self.tmp_index.unlink(missing_ok=True)
+
+
 class PackWriter:
     """Appends blobs to a new pack in a local temporary file; BlobStore publishes it.
 
     Content that comes twice is listed once in the index (its second copy stays in the
     pack as dead bytes). Many local files are packed by several processes at once
-    (pack_worker.py): reading, hashing and writing in one Python thread is bound by the
-    GIL, and threads took turns more than they overlapped.
+    (parallel_packing.py): reading, hashing and writing in one Python thread is bound by
+    the GIL, and threads took turns more than they overlapped.
     """
 
     def __init__(self, tmp_dir: Path) -> None:
-        self.name = os.urandom(16).hex()
-        self.tmp_pack = tmp_dir / f"pack-{self.name}.pack"
-        self.tmp_index = tmp_dir / f"pack-{self.name}.idx"
+        self.pack = TempPack(tmp_dir, os.urandom(16).hex())
         self.offset = 0
         self.records: dict[bytes, tuple[int, int]] = {}  # raw digest -> (offset, size)
-        self._fd = os.open(self.tmp_pack, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._fd = os.open(self.pack.tmp_pack, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._pending: list[bytes] = []
         self._held = 0
 
@@ -66,18 +79,18 @@ class PackWriter:
         self.records.setdefault(raw, (start, size))
         return raw.hex(), size
 
-    def finish(self) -> bytes:
-        """Write what is pending and the index file; the index's bytes."""
+    def finish(self) -> TempPack:
+        """Write what is pending, then the index file."""
         self._flush()
         os.close(self._fd)
         self._fd = -1
-        index = MAGIC + b"".join(RECORD.pack(raw, *self.records[raw]) for raw in sorted(self.records))
-        fd = os.open(self.tmp_index, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self.pack.index = MAGIC + b"".join(RECORD.pack(raw, *self.records[raw]) for raw in sorted(self.records))
+        fd = os.open(self.pack.tmp_index, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            _write(fd, index)
+            _write(fd, self.pack.index)
         finally:
             os.close(fd)
-        return index
+        return self.pack
 
     def _flush(self) -> None:
         if self._pending:
@@ -88,8 +101,7 @@ class PackWriter:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-        self.tmp_pack.unlink(missing_ok=True)
-        self.tmp_index.unlink(missing_ok=True)
+        self.pack.discard()
 
 
 def _write(fd: int, data: bytes) -> None:
@@ -113,23 +125,12 @@ def file_chunks(path: str | os.PathLike[str]) -> Iterator[bytes]:
         os.close(fd)
 
 
-class FinishedPack:
-    """A pack written to temporary files, ready to be renamed into a store."""
-
-    def __init__(self, name: str, tmp_pack: Path, tmp_index: Path, index: bytes) -> None:
-        self.name, self.tmp_pack, self.tmp_index, self.index = name, tmp_pack, tmp_index, index
-
-    def discard(self) -> None:
-        self.tmp_pack.unlink(missing_ok=True)
-        self.tmp_index.unlink(missing_ok=True)
-
-
-def pack_blobs(blobs: Iterable[Iterable[bytes]], tmp_dir: Path) -> tuple[list[tuple[str, int]], FinishedPack]:
+def pack_blobs(blobs: Iterable[Iterable[bytes]], tmp_dir: Path) -> tuple[list[tuple[str, int]], TempPack]:
     """Write blobs (each given as its chunks) into one new pack; (digest, size) of each, in order."""
     writer = PackWriter(tmp_dir)
     try:
         stored = [writer.add(chunks) for chunks in blobs]
-        return stored, FinishedPack(writer.name, writer.tmp_pack, writer.tmp_index, writer.finish())
+        return stored, writer.finish()
     except BaseException:
         writer.discard()
         raise

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kuznia.blobs.pack_worker import ANSWER, answer_of
-from kuznia.blobs.packs import FinishedPack, file_chunks, pack_blobs
+from kuznia.blobs.packs import TempPack, file_chunks, pack_blobs
 
 PARALLEL_MIN_FILES = 512  # helpers start once this many files are named: fewer are not worth one
 MAX_HELPERS = 3
@@ -54,7 +54,7 @@ class _Batches:
             return self.waiting.popleft() if self.waiting else None
 
 
-def pack_local_files(paths: Iterable[str], tmp_dir: Path) -> tuple[list[tuple[str, int]], list[FinishedPack]]:
+def pack_local_files(paths: Iterable[str], tmp_dir: Path) -> tuple[list[tuple[str, int]], list[TempPack]]:
     """Pack local files, named by an iterable that may still be listing them; (digest, size)
     of each, in order, and the packs made. On a machine with several cores, helper
     processes take a share (10,000 small files: ~200 ms of work for one process)."""
@@ -63,7 +63,7 @@ def pack_local_files(paths: Iterable[str], tmp_dir: Path) -> tuple[list[tuple[st
     spare = min((os.cpu_count() or 1) - 1, MAX_HELPERS) if runs_python else 0
     batches = _Batches()
     helpers: list[_Helper] = []
-    packs: list[FinishedPack] = []
+    packs: list[TempPack] = []
     try:
         batch: list[str] = []
         for path in paths:
@@ -149,7 +149,7 @@ class _Helper:
             self.output = process.stdout.read().lstrip(b".")  # the last acknowledgements, then the answer
             process.wait()
 
-    def result(self) -> tuple[list[tuple[str, int]], FinishedPack] | None:
+    def result(self) -> tuple[list[tuple[str, int]], TempPack] | None:
         """The helper's (stored, pack), or None when it failed (its batches are the caller's)."""
         if self.process is None:
             return None
@@ -159,8 +159,8 @@ class _Helper:
         name, stored = answer_of(self.output)
         return stored, self._pack(name)
 
-    def _pack(self, name: str) -> FinishedPack:
-        pack = FinishedPack(name, self.tmp_dir / f"pack-{name}.pack", self.tmp_dir / f"pack-{name}.idx", b"")
+    def _pack(self, name: str) -> TempPack:
+        pack = TempPack(self.tmp_dir, name)
         pack.index = pack.tmp_index.read_bytes()
         return pack
 
@@ -176,4 +176,4 @@ class _Helper:
                 if pipe is not None:
                     pipe.close()
             if self.output.startswith(ANSWER):
-                self._pack(answer_of(self.output)[0]).discard()
+                TempPack(self.tmp_dir, answer_of(self.output)[0]).discard()

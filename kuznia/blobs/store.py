@@ -22,17 +22,17 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from kuznia.blobs.packs import (
+    CHUNK_SIZE,
     MAGIC,
     PACKS_DIR,
-    FinishedPack,
     PackIndexes,
     PackSlice,
+    TempPack,
     pack_blobs,
 )
 from kuznia.blobs.parallel_packing import pack_local_files
 from kuznia.errors import InvalidInput, NotFound
 
-CHUNK_SIZE = 1024 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -83,16 +83,17 @@ class BlobStore:
         stored, packs = pack_local_files(paths, self._tmp_dir)
         return stored, self._publish(packs)
 
-    def _publish(self, packs: list[FinishedPack]) -> list[str]:
+    def _publish(self, packs: list[TempPack]) -> list[str]:
         """Move packs into place: the pack first, then its index, which makes it visible."""
         folder = f"{self.root}/{PACKS_DIR}"
         published = []
         try:
+            if self.is_local:
+                Path(folder).mkdir(parents=True, exist_ok=True)
             for pack in packs:
                 if len(pack.index) <= len(MAGIC):
                     continue  # nothing in it
                 if self.is_local:
-                    Path(folder).mkdir(parents=True, exist_ok=True)
                     os.replace(pack.tmp_pack, f"{folder}/{pack.name}.pack")
                     os.replace(pack.tmp_index, f"{folder}/{pack.name}.idx")
                 else:

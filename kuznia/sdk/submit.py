@@ -24,6 +24,7 @@ from kuznia.sdk.git import git_properties
 from kuznia.settings import kuznia_home
 
 if TYPE_CHECKING:
+    from kuznia.backends.base import Backend
     from kuznia.sdk.experiment import Experiment
     from kuznia.sdk.run import Run
     from kuznia.sdk.script_run_config import ScriptRunConfig
@@ -53,7 +54,7 @@ def _snapshot_folder(workspace: Workspace, source: Path, reuse: bool) -> Snapsho
         entries = build_manifest(files, cache, store=lambda paths: backend.upload_files(workspace.name, paths),
                                  missing=lambda digests: backend.missing_blobs(workspace.name, digests))
     else:
-        files, entries = _read_while_listing(workspace, source, limits, cache)
+        files, entries = _read_while_listing(backend, workspace.name, source, limits, cache)
         fingerprint = folder_fingerprint(files)
     snapshot = backend.create_snapshot(workspace.name, SnapshotCreate.model_construct(entries=entries))
     cache.remember_snapshot(place, fingerprint, snapshot.model_dump(mode="json"))
@@ -65,7 +66,7 @@ class _OverLimit(Exception):
     pass
 
 
-def _read_while_listing(workspace: Workspace, source: Path, limits: SnapshotLimits,
+def _read_while_listing(backend: Backend, workspace: str, source: Path, limits: SnapshotLimits,
                         cache: HashCache) -> tuple[list[SourceFile], list[ManifestEntry]]:
     """A first snapshot: every file is read, so the backend reads them as they are listed
     (locally, helper processes start on them before the listing ends). Over a limit,
@@ -82,7 +83,7 @@ def _read_while_listing(workspace: Workspace, source: Path, limits: SnapshotLimi
             yield f.absolute
 
     try:
-        digests = workspace._backend.upload_files(workspace.name, listed())
+        digests = backend.upload_files(workspace, listed())
     except _OverLimit:
         check_limits(list(walk_source(source)), limits, source)
         raise InvalidInput(f"source_directory {source} changed while it was being read; submit again") from None

@@ -51,8 +51,7 @@ def upload_blob(scope: Scope, digest: str, chunks: Iterable[bytes]) -> None:
     check_digest(digest)
     scope.require(Action.WRITE, "snapshots")
     actual, size = scope.stores.blobs.put_stream(chunks)
-    if actual != digest:
-        raise InvalidInput(f"blob content of {digest} has digest {actual}; the upload was corrupted")
+    _check_content(digest, actual)
     with scope.stores.db.write() as conn:
         store.add_blobs(conn, scope.workspace_id, [(digest, size)])
 
@@ -120,10 +119,14 @@ def _record(scope: Scope, claimed: list[str], stored: list[tuple[str, int]], pac
     """Give the workspace the packs just written, unless a blob is not what it claimed to be
     (then nothing: the packs stay in the store, owned by no workspace)."""
     for digest, (actual, _) in zip(claimed, stored, strict=True):
-        if actual != digest:
-            raise InvalidInput(f"{what} {digest} has digest {actual}; the upload was corrupted")
+        _check_content(digest, actual, what)
     with scope.stores.db.write() as conn:
         store.add_packs(conn, scope.workspace_id, packs)
+
+
+def _check_content(claimed: str, actual: str, what: str = "blob content of") -> None:
+    if actual != claimed:
+        raise InvalidInput(f"{what} {claimed} has digest {actual}; the upload was corrupted")
 
 
 def create_snapshot(scope: Scope, data: SnapshotCreate) -> Snapshot:
