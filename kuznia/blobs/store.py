@@ -14,7 +14,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -71,10 +71,18 @@ class BlobStore:
     def _tmp_dir(self) -> Path:
         return Path(self.root, "tmp") if self.is_local else Path(tempfile.gettempdir())
 
-    def put_pack(self, blobs: Iterable[Iterable[bytes]]) -> tuple[list[tuple[str, int]], list[str]]:
+    def put_pack(self, blobs: Iterable[Iterable[bytes]],
+                 check: Callable[[list[tuple[str, int]]], None] | None = None) -> tuple[list[tuple[str, int]], list[str]]:
         """Store many blobs (each given as its chunks) in one pack: (digest, size) of each, in
-        order, and the name of the pack."""
+        order, and the name of the pack. ``check`` sees the digests first: if it raises, the
+        pack is thrown away and nothing is stored."""
         stored, pack = pack_blobs(blobs, self._tmp_dir)
+        if check is not None:
+            try:
+                check(stored)
+            except BaseException:
+                pack.discard()
+                raise
         return stored, self._publish([pack])
 
     def put_files(self, paths: Iterable[str]) -> tuple[list[tuple[str, int]], list[str]]:

@@ -68,8 +68,8 @@ def upload_blobs(scope: Scope, blobs: Iterable[tuple[str, Iterable[bytes]]]) -> 
             claimed.append(check_digest(digest))
             yield chunks
 
-    stored, packs = scope.stores.blobs.put_pack(contents())
-    _record(scope, claimed, stored, packs)
+    _, packs = scope.stores.blobs.put_pack(contents(), check=lambda stored: _check_contents(claimed, stored))
+    _record(scope, packs)
 
 
 def upload_local_files(scope: Scope, paths: Iterable[str]) -> list[str]:
@@ -77,10 +77,9 @@ def upload_local_files(scope: Scope, paths: Iterable[str]) -> list[str]:
     digests, in order. Only for the in-process backend: the server never reads local paths
     for a client."""
     scope.require(Action.WRITE, "snapshots")
-    stored, packs = scope.stores.blobs.put_files(paths)
-    digests = [digest for digest, _ in stored]
-    _record(scope, digests, stored, packs)
-    return digests
+    stored, packs = scope.stores.blobs.put_files(paths)  # digests computed while storing: nothing to check
+    _record(scope, packs)
+    return [digest for digest, _ in stored]
 
 
 def upload_blob_pack(scope: Scope, stream: IO[bytes]) -> int:
@@ -107,21 +106,24 @@ def upload_blob_pack(scope: Scope, stream: IO[bytes]) -> int:
                 yield read_chunks(handle)
 
     try:
-        stored, packs = scope.stores.blobs.put_pack(members())
+        stored, packs = scope.stores.blobs.put_pack(
+            members(), check=lambda stored: _check_contents(claimed, stored, "blob pack: content of"))
     except tarfile.TarError as exc:
         raise InvalidInput(f"blob pack: not a readable tar stream ({exc})") from None
-    _record(scope, claimed, stored, packs, what="blob pack: content of")
+    _record(scope, packs)
     return len(stored)
 
 
-def _record(scope: Scope, claimed: list[str], stored: list[tuple[str, int]], packs: list[str],
-            what: str = "blob content of") -> None:
-    """Give the workspace the packs just written, unless a blob is not what it claimed to be
-    (then nothing: the packs stay in the store, owned by no workspace)."""
-    for digest, (actual, _) in zip(claimed, stored, strict=True):
-        _check_content(digest, actual, what)
+def _record(scope: Scope, packs: list[str]) -> None:
+    """Give the workspace the packs just written: it holds every blob in them."""
     with scope.stores.db.write() as conn:
         store.add_packs(conn, scope.workspace_id, packs)
+
+
+def _check_contents(claimed: list[str], stored: list[tuple[str, int]], what: str = "blob content of") -> None:
+    """Refuse the upload (before anything is kept) if a blob is not what it claimed to be."""
+    for digest, (actual, _) in zip(claimed, stored, strict=True):
+        _check_content(digest, actual, what)
 
 
 def _check_content(claimed: str, actual: str, what: str = "blob content of") -> None:

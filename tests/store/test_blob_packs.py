@@ -57,6 +57,19 @@ def test_a_failed_pack_publishes_nothing(tmp_path: Path) -> None:
     assert list((tmp_path / "blobs" / "tmp").iterdir()) == []
 
 
+def test_a_pack_whose_check_fails_is_not_kept(tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path / "blobs")
+
+    def refuse(stored: list[tuple[str, int]]) -> None:
+        raise ValueError(f"{stored[0][0]} is not what was claimed")
+
+    with pytest.raises(ValueError, match="not what was claimed"):
+        blobs.put_pack([[b"claimed to be something else"]], check=refuse)
+    assert not blobs.exists(sha(b"claimed to be something else"))
+    assert list((tmp_path / "blobs" / "tmp").iterdir()) == []
+    assert not (tmp_path / "blobs" / "packs").exists()
+
+
 def test_many_local_files_are_packed_by_helper_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pack_worker, "PARALLEL_MIN_FILES", 10)
     monkeypatch.setattr(pack_worker, "BATCH", 4)
